@@ -1,0 +1,165 @@
+import hashlib
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("A member needs an email address.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        Profile.objects.get_or_create(user=user)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account. The email address is the login; everything shown to others lives on Profile."""
+
+    email = models.EmailField("email address", unique=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField("staff status", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "member account"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return self.profile.full_name if hasattr(self, "profile") else self.email
+
+    def get_short_name(self):
+        return self.profile.first_name if hasattr(self, "profile") else self.email
+
+
+class ContactVisibility(models.TextChoices):
+    MEMBERS = "members", "All signed-in members"
+    PARTNERS = "partners", "Only my mentoring partners"
+
+
+def photo_path(instance, filename):
+    return f"photos/{instance.user_id}/{filename}"
+
+
+class ProfileQuerySet(models.QuerySet):
+    def listed(self):
+        """Profiles other members may see: those of active accounts."""
+        return self.filter(user__is_active=True)
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
+    first_name = models.CharField(max_length=80, blank=True)
+    last_name = models.CharField(max_length=80, blank=True)
+    photo = models.ImageField(upload_to=photo_path, blank=True)
+    photo_thumb = models.ImageField(upload_to=photo_path, blank=True)
+    job_title = models.CharField(max_length=120, blank=True)
+    organization = models.CharField(max_length=160, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("region / state", max_length=100, blank=True)
+    country = CountryField(blank=True)
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, blank=True)
+    bio = models.TextField(max_length=5000, blank=True)
+    contact_email = models.EmailField(
+        blank=True, help_text="Leave empty to use your account email address."
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    linkedin_url = models.URLField("LinkedIn URL", max_length=300, blank=True)
+    contact_visibility = models.CharField(
+        "who may see my contact details",
+        max_length=16,
+        choices=ContactVisibility,
+        default=ContactVisibility.MEMBERS,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProfileQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contact_visibility__in=ContactVisibility.values),
+                name="profile_contact_visibility_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("members:profile", args=[self.user_id])
+
+    @property
+    def full_name(self):
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.user.email.split("@")[0]
+
+    @property
+    def initials(self):
+        letters = (self.first_name[:1] + self.last_name[:1]).upper()
+        return letters or self.full_name[:1].upper()
+
+    @property
+    def avatar_hue(self):
+        """A stable colour for the initials avatar, so a member always gets the same one."""
+        return int(hashlib.sha256(str(self.user_id).encode()).hexdigest()[:4], 16) % 360
+
+    @property
+    def location(self):
+        parts = [self.city, self.region, self.country.name if self.country else ""]
+        return ", ".join(part for part in parts if part)
+
+    @property
+    def public_contact_email(self):
+        return self.contact_email or self.user.email
+
+    @property
+    def is_complete(self):
+        """The basics other members need before matching: a name and a job title."""
+        return bool(self.first_name and self.last_name and self.job_title)
+
+    def contact_visible_to(self, viewer) -> bool:
+        """Whether `viewer` may see phone, email and LinkedIn on this profile."""
+        if viewer.pk == self.user_id or viewer.is_staff:
+            return True
+        if self.contact_visibility == ContactVisibility.MEMBERS:
+            return viewer.is_authenticated
+        return self.is_mentoring_partner(viewer)
+
+    def is_mentoring_partner(self, viewer) -> bool:
+        # Mentoring relationships arrive with the requests issue; until then nobody is a partner.
+        return False

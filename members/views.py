@@ -1,0 +1,84 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from members.forms import ProfileForm
+from members.models import Profile
+from members.services import ensure_profile, update_profile
+
+DIRECTORY_PAGE_SIZE = 24
+
+
+@login_required
+def profile_detail(request, member_id):
+    profile = get_object_or_404(Profile.objects.listed().select_related("user"), user_id=member_id)
+    return render(
+        request,
+        "members/profile_detail.html",
+        {
+            "profile": profile,
+            "is_own": profile.user_id == request.user.pk,
+            "show_contact": profile.contact_visible_to(request.user),
+        },
+    )
+
+
+@login_required
+def profile_edit(request):
+    profile = ensure_profile(request.user)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, instance=profile)
+        if form.is_valid():
+            update_profile(
+                profile,
+                fields=form.profile_fields(),
+                photo=form.processed_photo,
+                remove_photo=form.cleaned_data["remove_photo"],
+            )
+            messages.success(request, "Your profile has been saved.")
+            return redirect(profile)
+        # ModelForm validation wrote the posted values onto the instance; reload the saved ones
+        # so the page header still shows what is stored.
+        profile.refresh_from_db()
+    else:
+        form = ProfileForm(instance=profile)
+    return render(request, "members/profile_edit.html", {"form": form, "profile": profile})
+
+
+@login_required
+@require_GET
+def directory(request):
+    query = request.GET.get("q", "").strip()[:100]
+    profiles = Profile.objects.listed().select_related("user").order_by("last_name", "first_name")
+    for word in query.split()[:5]:
+        profiles = profiles.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(organization__icontains=word)
+            | Q(job_title__icontains=word)
+        )
+    page = Paginator(profiles, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "members/directory.html", {"page": page, "query": query})
+
+
+@login_required
+@require_GET
+def photo(request, member_id, size):
+    """Photos are served to signed-in members only, like the profiles they belong to."""
+    if size not in ("full", "thumb"):
+        raise Http404("No such photo size")
+    profile = get_object_or_404(Profile.objects.listed(), user_id=member_id)
+    field = profile.photo if size == "full" else profile.photo_thumb
+    if not field:
+        raise Http404("No photo")
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404("No photo") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -34,16 +34,31 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = [
     DemoAccount(
-        "mentee@example.org", "mentee-demo-pass", "Maria", "Santos",
-        "Buyer", "Riverside Medical Center", "a member looking for a mentor",
+        "mentee@example.org",
+        "mentee-demo-pass",
+        "Maria",
+        "Santos",
+        "Buyer",
+        "Riverside Medical Center",
+        "a member looking for a mentor",
     ),
     DemoAccount(
-        "mentor@example.org", "mentor-demo-pass", "David", "Okafor",
-        "Director of Supply Chain", "Summit Health System", "an experienced member who mentors",
+        "mentor@example.org",
+        "mentor-demo-pass",
+        "David",
+        "Okafor",
+        "Director of Supply Chain",
+        "Summit Health System",
+        "an experienced member who mentors",
     ),
     DemoAccount(
-        "staff@example.org", "staff-demo-pass", "Pat", "Morgan",
-        "Mentoring Program Manager", "The Association", "program staff (Django admin too)",
+        "staff@example.org",
+        "staff-demo-pass",
+        "Pat",
+        "Morgan",
+        "Mentoring Program Manager",
+        "The Association",
+        "program staff (Django admin too)",
         is_staff=True,
     ),
 ]

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+TIME_ZONE_CHOICES = [
+    (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+]
 
 
 class UserManager(BaseUserManager):
@@ -81,7 +83,9 @@ class ProfileQuerySet(models.QuerySet):
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True
+    )
     first_name = models.CharField(max_length=80, blank=True)
     last_name = models.CharField(max_length=80, blank=True)
     photo = models.ImageField(upload_to=photo_path, blank=True)

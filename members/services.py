@@ -12,8 +12,13 @@ def ensure_profile(user: User) -> Profile:
 
 
 @transaction.atomic
-def update_profile(profile: Profile, *, fields: dict, photo: ProcessedPhoto | None = None,
-                   remove_photo: bool = False) -> Profile:
+def update_profile(
+    profile: Profile,
+    *,
+    fields: dict,
+    photo: ProcessedPhoto | None = None,
+    remove_photo: bool = False,
+) -> Profile:
     """Save the edited fields; store a new photo or remove the old one.
 
     Old photo files are deleted only after the commit, so a failed save never loses a photo.

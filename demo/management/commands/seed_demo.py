@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--members", type=int, default=500, help="how many demo members")
-        parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+        parser.add_argument(
+            "--seed", type=int, default=1, help="random seed (same seed, same data)"
+        )
         parser.add_argument(
             "--if-empty",
             action="store_true",

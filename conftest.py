@@ -1,0 +1,156 @@
+"""The shared cast and tools for every test: members built through the real code paths."""
+
+import os
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+
+from members.models import User
+from members.services import ensure_profile
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM guards against
+# use from async contexts, which this is not.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # allauth's rate limits count in the cache; each test starts with none used.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_member(db):
+    """Create a member with a verified email address and a filled-in profile."""
+
+    def make(email, first_name="Alex", last_name="Member", *, job_title="Buyer", **profile_fields):
+        user = User.objects.create_user(email, PASSWORD)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        profile = ensure_profile(user)
+        profile.first_name = first_name
+        profile.last_name = last_name
+        profile.job_title = job_title
+        for name, value in profile_fields.items():
+            setattr(profile, name, value)
+        profile.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def mentee(make_member):
+    return make_member(
+        "maria@example.com", "Maria", "Santos", job_title="Buyer", organization="Riverside Hospital"
+    )
+
+
+@pytest.fixture
+def mentor(make_member):
+    return make_member(
+        "david@example.com",
+        "David",
+        "Okafor",
+        job_title="Director of Supply Chain",
+        organization="Summit Health",
+        phone="+1 555 123 4567",
+    )
+
+
+@pytest.fixture
+def outsider(make_member):
+    return make_member("olivia@example.com", "Olivia", "Outsider", job_title="Analyst")
+
+
+@pytest.fixture
+def staff(make_member):
+    user = make_member("pat@example.com", "Pat", "Morgan", job_title="Program Manager")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+# --- Browser tests ---------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"No Chromium at {CHROMIUM}: install Debian's chromium package to run browser tests"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a full-page screenshot under var/screenshots/<test name>/NN-step.png."""
+    folder = SCREENSHOTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = {"n": 0}
+
+    def take(page, step):
+        counter["n"] += 1
+        page.screenshot(path=str(folder / f"{counter['n']:02d}-{step}.png"), full_page=True)
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def assert_accessible(axe):
+    """Run axe-core on the page: no serious or critical violations."""
+
+    def check(page):
+        results = axe.run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, f"axe-core on {page.url}:\n" + "\n".join(bad)
+
+    return check

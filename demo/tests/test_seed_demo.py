@@ -1,0 +1,92 @@
+"""seed_demo: realistic, deterministic members and demo logins; running it again adds nothing."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from demo.seed import DEMO_ACCOUNTS, DEMO_MEMBER_PASSWORD, demo_email
+from members.models import Profile, User
+
+pytestmark = pytest.mark.django_db
+
+
+def profiles_snapshot():
+    return list(
+        Profile.objects.filter(user__email__endswith="@demo.example.org")
+        .order_by("user__email")
+        .values_list(
+            "user__email", "first_name", "last_name", "job_title", "organization", "city", "bio"
+        )
+    )
+
+
+def test_it_creates_the_requested_members_with_full_profiles():
+    call_command("seed_demo", members=25, seed=7)
+
+    demo = Profile.objects.filter(user__email__endswith="@demo.example.org")
+    assert demo.count() == 25
+    for profile in demo:
+        assert profile.is_complete
+        assert profile.organization and profile.city and profile.country and profile.time_zone
+        assert "\n\n" in profile.bio
+    assert EmailAddress.objects.filter(verified=True, primary=True).count() == 25 + len(
+        DEMO_ACCOUNTS
+    )
+
+
+def test_it_is_deterministic_for_a_seed():
+    call_command("seed_demo", members=10, seed=3)
+    first = profiles_snapshot()
+    User.objects.all().delete()
+
+    call_command("seed_demo", members=10, seed=3)
+
+    assert profiles_snapshot() == first
+
+
+def test_a_different_seed_gives_different_members():
+    call_command("seed_demo", members=10, seed=3)
+    first = profiles_snapshot()
+    User.objects.all().delete()
+
+    call_command("seed_demo", members=10, seed=4)
+
+    assert profiles_snapshot() != first
+
+
+def test_running_it_again_adds_nothing_and_growing_keeps_the_first_members():
+    call_command("seed_demo", members=10)
+    first = profiles_snapshot()
+    call_command("seed_demo", members=10)
+    assert profiles_snapshot() == first
+
+    call_command("seed_demo", members=15)
+
+    assert profiles_snapshot()[:10] == first
+    assert User.objects.count() == 15 + len(DEMO_ACCOUNTS)
+
+
+def test_if_empty_leaves_an_existing_database_alone(make_member, capsys):
+    make_member("someone@example.com")
+
+    call_command("seed_demo", members=10, if_empty=True)
+
+    assert not User.objects.filter(email__endswith="@demo.example.org").exists()
+    assert "already has members" in capsys.readouterr().out
+
+
+def test_it_prints_the_demo_logins_and_they_work(capsys):
+    call_command("seed_demo", members=1)
+
+    out = capsys.readouterr().out
+    for account in DEMO_ACCOUNTS:
+        assert account.email in out and account.password in out
+        assert Client().login(email=account.email, password=account.password)
+    assert Client().login(email=demo_email(1), password=DEMO_MEMBER_PASSWORD)
+    assert User.objects.get(email="staff@example.org").is_staff
+
+
+def test_a_silly_member_count_is_refused():
+    with pytest.raises(CommandError, match="between 0 and 1,000,000"):
+        call_command("seed_demo", members=-5)

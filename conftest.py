@@ -154,3 +154,51 @@ def assert_accessible(axe):
         assert not bad, f"axe-core on {page.url}:\n" + "\n".join(bad)
 
     return check
+
+
+# --- Enrollment -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def option():
+    """Look up a default criterion option: option("Leadership Skills", "Negotiation")."""
+    from mentoring.models import CriterionOption
+
+    def find(category, label):
+        return CriterionOption.objects.get(category__name=category, label=label)
+
+    return find
+
+
+@pytest.fixture
+def enrolled_mentor(mentor, option):
+    from mentoring.services import enroll
+
+    enroll(
+        mentor,
+        "mentor",
+        option_ids=[
+            option("Areas of Professional Experience", "Value Analysis").pk,
+            option("Areas of Professional Experience", "Sourcing").pk,
+            option("Leadership Skills", "Negotiation").pk,
+        ],
+        statement="Twenty years in sourcing; happy to help with negotiation.",
+        max_mentees=2,
+    )
+    return mentor
+
+
+@pytest.fixture
+def enrolled_mentee(mentee, option):
+    from mentoring.services import enroll
+
+    enroll(
+        mentee,
+        "mentee",
+        option_ids=[
+            option("Areas of Professional Experience", "Value Analysis").pk,
+            option("Leadership Skills", "Negotiation").pk,
+        ],
+        statement="I want to lead our value analysis committee.",
+    )
+    return mentee

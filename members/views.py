@@ -4,8 +4,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
+from members import extensions
 from members.forms import ProfileForm
 from members.models import Profile
 from members.services import ensure_profile, update_profile
@@ -23,6 +25,8 @@ def profile_detail(request, member_id):
             "profile": profile,
             "is_own": profile.user_id == request.user.pk,
             "show_contact": profile.contact_visible_to(request.user),
+            "ribbons": extensions.ribbons_for([profile.user_id]).get(profile.user_id, []),
+            "sections": extensions.profile_sections(request, profile),
         },
     )
 
@@ -40,6 +44,11 @@ def profile_edit(request):
                 remove_photo=form.cleaned_data["remove_photo"],
             )
             messages.success(request, "Your profile has been saved.")
+            next_url = request.POST.get("next") or request.GET.get("next")
+            if next_url and url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                return redirect(next_url)
             return redirect(profile)
         # ModelForm validation wrote the posted values onto the instance; reload the saved ones
         # so the page header still shows what is stored.
@@ -52,7 +61,8 @@ def profile_edit(request):
 @login_required
 @require_GET
 def directory(request):
-    query = request.GET.get("q", "").strip()[:100]
+    # PostgreSQL refuses NUL characters in text parameters: drop them rather than fail with a 500.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     profiles = Profile.objects.listed().select_related("user").order_by("last_name", "first_name")
     for word in query.split()[:5]:
         profiles = profiles.filter(
@@ -62,6 +72,9 @@ def directory(request):
             | Q(job_title__icontains=word)
         )
     page = Paginator(profiles, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    ribbons = extensions.ribbons_for(profile.user_id for profile in page)
+    for profile in page:
+        profile.ribbons = ribbons.get(profile.user_id, [])
     return render(request, "members/directory.html", {"page": page, "query": query})
 
 

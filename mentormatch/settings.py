@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "members",
+    "mentoring",
     "demo",
 ]
 
@@ -68,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "mentoring.context_processors.program",
             ],
         },
     },

@@ -1,0 +1,121 @@
+from django.contrib import admin
+
+from mentoring.models import (
+    CriterionCategory,
+    CriterionOption,
+    Enrollment,
+    EnrollmentChoice,
+    ProgramSettings,
+)
+
+
+@admin.register(ProgramSettings)
+class ProgramSettingsAdmin(admin.ModelAdmin):
+    fieldsets = [
+        (
+            "Names used for the roles in pages and emails",
+            {
+                "fields": [
+                    ("mentor_label", "mentor_label_plural"),
+                    ("mentee_label", "mentee_label_plural"),
+                ]
+            },
+        ),
+        (
+            "Recommendations",
+            {"fields": ["recommended_mentees", "default_length_months", "default_rhythm"]},
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return not ProgramSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CriterionOptionInline(admin.TabularInline):
+    model = CriterionOption
+    fields = ["label", "order", "is_active", "chosen_by"]
+    readonly_fields = ["chosen_by"]
+    extra = 1
+    ordering = ["order", "label"]
+
+    @admin.display(description="Chosen in enrollments")
+    def chosen_by(self, option):
+        return option.choices.count() if option.pk else 0
+
+
+@admin.register(CriterionCategory)
+class CriterionCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "applies_to", "multiple", "weight", "must_match", "is_active", "order"]
+    list_editable = ["order", "weight", "must_match", "is_active"]
+    list_filter = ["applies_to", "is_active", "must_match"]
+    inlines = [CriterionOptionInline]
+    fields = [
+        "name",
+        "help_text",
+        ("mentor_help_text", "mentee_help_text"),
+        ("applies_to", "multiple"),
+        ("weight", "must_match"),
+        ("order", "is_active"),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would lose members' choices; deactivate instead.
+        return False
+
+
+class EnrollmentChoiceInline(admin.TabularInline):
+    model = EnrollmentChoice
+    extra = 0
+    autocomplete_fields = ["option"]
+
+
+class OptionFilter(admin.SimpleListFilter):
+    title = "criterion option"
+    parameter_name = "option"
+
+    def lookups(self, request, model_admin):
+        return [
+            (option.pk, f"{option.category.name}: {option.label}")
+            for option in CriterionOption.objects.select_related("category")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(choices__option_id=self.value())
+        return queryset
+
+
+@admin.register(CriterionOption)
+class CriterionOptionAdmin(admin.ModelAdmin):
+    list_display = ["label", "category", "order", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["label", "category__name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "user",
+        "member_name",
+        "role",
+        "status",
+        "max_mentees",
+        "return_date",
+        "created_at",
+    ]
+    list_filter = ["role", "status", OptionFilter]
+    search_fields = ["user__email", "user__profile__first_name", "user__profile__last_name"]
+    list_select_related = ["user__profile"]
+    raw_id_fields = ["user"]
+    inlines = [EnrollmentChoiceInline]
+    readonly_fields = ["created_at", "updated_at", "withdrawn_at"]
+
+    @admin.display(description="Name")
+    def member_name(self, enrollment):
+        return enrollment.user.profile.full_name

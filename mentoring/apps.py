@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class MentoringConfig(AppConfig):
+    name = "mentoring"
+    verbose_name = "Mentoring"
+
+    def ready(self):
+        from members import extensions
+        from mentoring import profile
+
+        extensions.register_ribbons(profile.ribbons)
+        extensions.register_profile_section(profile.profile_sections)

@@ -1,0 +1,289 @@
+"""Mentoring: the program's settings, the criteria staff configure, and members' enrollments."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+MIN_MENTEES = 1
+MAX_MENTEES = 10
+
+
+class Role(models.TextChoices):
+    MENTOR = "mentor", "Mentor"
+    MENTEE = "mentee", "Mentee"
+
+
+class Rhythm(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    BIWEEKLY = "biweekly", "Every two weeks"
+    MONTHLY = "monthly", "Monthly"
+
+
+class ProgramSettings(models.Model):
+    """The program's own words and defaults; one row, edited by staff.
+
+    It lives in mentoring (not program) because mentoring's rules read it.
+    """
+
+    mentor_label = models.CharField("name for a mentor", max_length=40, default="Mentor")
+    mentor_label_plural = models.CharField("plural", max_length=40, default="Mentors")
+    mentee_label = models.CharField("name for a mentee", max_length=40, default="Mentee")
+    mentee_label_plural = models.CharField("plural", max_length=40, default="Mentees")
+    recommended_mentees = models.PositiveSmallIntegerField(
+        "recommended mentees per mentor",
+        default=2,
+        validators=[MinValueValidator(MIN_MENTEES), MaxValueValidator(MAX_MENTEES)],
+    )
+    default_length_months = models.PositiveSmallIntegerField(
+        "default relationship length (months)",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+    )
+    default_rhythm = models.CharField(
+        "suggested meeting rhythm", max_length=16, choices=Rhythm, default=Rhythm.MONTHLY
+    )
+
+    class Meta:
+        verbose_name = "program settings"
+        verbose_name_plural = "program settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    recommended_mentees__gte=MIN_MENTEES, recommended_mentees__lte=MAX_MENTEES
+                ),
+                name="program_recommended_mentees_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_length_months__gte=1, default_length_months__lte=36),
+                name="program_default_length_range",
+            ),
+        ]
+
+    def __str__(self):
+        return "Program settings"
+
+    @classmethod
+    def current(cls) -> "ProgramSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+    def role_label(self, role, plural=False) -> str:
+        if role == Role.MENTOR:
+            return self.mentor_label_plural if plural else self.mentor_label
+        return self.mentee_label_plural if plural else self.mentee_label
+
+    @property
+    def suggested_rhythm_sentence(self) -> str:
+        rhythm = {"weekly": "a weekly call", "biweekly": "a call every two weeks"}.get(
+            self.default_rhythm, "a monthly call"
+        )
+        months = self.default_length_months
+        return f"{rhythm} for {months} month{'s' if months != 1 else ''}"
+
+
+class AppliesTo(models.TextChoices):
+    MENTOR = "mentor", "Mentors"
+    MENTEE = "mentee", "Mentees"
+    BOTH = "both", "Mentors and mentees"
+
+
+class CriterionCategoryQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def for_role(self, role):
+        return self.filter(applies_to__in=[role, AppliesTo.BOTH])
+
+
+class CriterionCategory(models.Model):
+    """A set of options members choose from when they enroll ("Leadership Skills")."""
+
+    name = models.CharField(max_length=100, unique=True)
+    help_text = models.CharField(max_length=300, blank=True)
+    mentor_help_text = models.CharField(
+        "help text for mentors", max_length=300, blank=True, help_text="Overrides the help text."
+    )
+    mentee_help_text = models.CharField(
+        "help text for mentees", max_length=300, blank=True, help_text="Overrides the help text."
+    )
+    applies_to = models.CharField(max_length=8, choices=AppliesTo, default=AppliesTo.BOTH)
+    multiple = models.BooleanField("members may choose several options", default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    weight = models.PositiveSmallIntegerField(
+        "weight in the match score",
+        default=1,
+        validators=[MaxValueValidator(10)],
+        help_text="0 to 10; 0 leaves the category out of the score.",
+    )
+    must_match = models.BooleanField(
+        default=False, help_text="Search results must share at least one option in this category."
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive categories are hidden; members' choices are kept."
+    )
+
+    objects = CriterionCategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "criterion categories"
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__lte=10), name="category_weight_at_most_10"),
+            models.CheckConstraint(
+                condition=Q(applies_to__in=AppliesTo.values), name="category_applies_to_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def applies_to_role(self, role) -> bool:
+        return self.applies_to in (role, AppliesTo.BOTH)
+
+    def help_for(self, role) -> str:
+        specific = self.mentor_help_text if role == Role.MENTOR else self.mentee_help_text
+        return specific or self.help_text
+
+
+class CriterionOptionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, category__is_active=True)
+
+
+class CriterionOption(models.Model):
+    category = models.ForeignKey(
+        CriterionCategory, on_delete=models.CASCADE, related_name="options"
+    )
+    label = models.CharField(max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive options are hidden; members' choices are kept."
+    )
+
+    objects = CriterionOptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category__order", "order", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "label"], name="option_label_unique_in_category"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.category.name}: {self.label}"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Temporarily Not Participating"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def enrolled(self):
+        """Enrollments that have not been withdrawn (they wear a ribbon)."""
+        return self.exclude(status=EnrollmentStatus.WITHDRAWN)
+
+    def participating(self, today=None):
+        """Open to new requests today: active (or back from a pause), within their dates,
+        on an active account."""
+        today = today or timezone.localdate()
+        back_from_pause = Q(status=EnrollmentStatus.PAUSED, return_date__lte=today)
+        return self.filter(
+            Q(status=EnrollmentStatus.ACTIVE) | back_from_pause,
+            Q(available_until__isnull=True) | Q(available_until__gte=today),
+            user__is_active=True,
+        )
+
+
+class Enrollment(models.Model):
+    """A member's enrollment in one role; a member may hold one per role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    role = models.CharField(max_length=8, choices=Role)
+    status = models.CharField(
+        max_length=10, choices=EnrollmentStatus, default=EnrollmentStatus.ACTIVE
+    )
+    statement = models.TextField(max_length=2000, blank=True)
+    options = models.ManyToManyField(
+        CriterionOption, through="EnrollmentChoice", related_name="enrollments"
+    )
+    max_mentees = models.PositiveSmallIntegerField(null=True, blank=True)
+    return_date = models.DateField(null=True, blank=True)
+    available_until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="one_enrollment_per_role"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="enrollment_role_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=EnrollmentStatus.values), name="enrollment_status_valid"
+            ),
+            # A mentor takes 1 to 10 mentees; a mentee has no capacity and no end date.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role=Role.MENTOR,
+                        max_mentees__isnull=False,
+                        max_mentees__gte=MIN_MENTEES,
+                        max_mentees__lte=MAX_MENTEES,
+                    )
+                    | Q(role=Role.MENTEE, max_mentees__isnull=True, available_until__isnull=True)
+                ),
+                name="enrollment_capacity_fits_role",
+            ),
+            # A return date only makes sense while paused.
+            models.CheckConstraint(
+                condition=Q(status=EnrollmentStatus.PAUSED) | Q(return_date__isnull=True),
+                name="enrollment_return_date_only_when_paused",
+            ),
+        ]
+        indexes = [models.Index(fields=["role", "status"])]
+
+    def __str__(self):
+        return f"{self.user} as {self.get_role_display()}"
+
+    @property
+    def is_mentor(self):
+        return self.role == Role.MENTOR
+
+    def is_participating(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        if not self.user.is_active:
+            return False
+        if self.available_until and self.available_until < today:
+            return False
+        if self.status == EnrollmentStatus.ACTIVE:
+            return True
+        return self.status == EnrollmentStatus.PAUSED and bool(
+            self.return_date and self.return_date <= today
+        )
+
+    @property
+    def is_withdrawn(self):
+        return self.status == EnrollmentStatus.WITHDRAWN
+
+
+class EnrollmentChoice(models.Model):
+    """One option chosen in an enrollment. Kept when staff deactivate the option."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="choices")
+    option = models.ForeignKey(CriterionOption, on_delete=models.PROTECT, related_name="choices")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "option"], name="option_chosen_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment}: {self.option}"

@@ -1,0 +1,63 @@
+"""What mentoring adds to member pages: ribbons and the enrollment section of a profile."""
+
+from itertools import groupby
+
+from mentoring.models import Enrollment, EnrollmentChoice, ProgramSettings, Role
+
+
+def ribbons(user_ids):
+    program = ProgramSettings.current()
+    result = {}
+    rows = (
+        Enrollment.objects.enrolled()
+        .filter(user_id__in=user_ids)
+        .order_by("role")
+        .values_list("user_id", "role")
+    )
+    for user_id, role in rows:
+        result.setdefault(user_id, []).append({"label": program.role_label(role), "kind": role})
+    return result
+
+
+def grouped_choices(enrollment):
+    """[(category, [option labels])] of the enrollment's currently offered options, in form order."""
+    choices = (
+        EnrollmentChoice.objects.filter(
+            enrollment=enrollment, option__is_active=True, option__category__is_active=True
+        )
+        .select_related("option__category")
+        .order_by(
+            "option__category__order", "option__category__name", "option__order", "option__label"
+        )
+    )
+    return [
+        (category, [choice.option.label for choice in group])
+        for category, group in groupby(choices, key=lambda choice: choice.option.category)
+    ]
+
+
+def profile_sections(request, profile):
+    program = ProgramSettings.current()
+    enrollments = {
+        enrollment.role: enrollment
+        for enrollment in Enrollment.objects.enrolled().filter(user_id=profile.user_id)
+    }
+    is_own = request.user.pk == profile.user_id
+    if not enrollments and not is_own:
+        return []
+    items = [
+        {
+            "role": role,
+            "label": program.role_label(role),
+            "enrollment": enrollments.get(role),
+            "criteria": grouped_choices(enrollments[role]) if role in enrollments else [],
+        }
+        for role in (Role.MENTOR, Role.MENTEE)
+        if role in enrollments or is_own
+    ]
+    return [
+        (
+            "mentoring/_profile_enrollments.html",
+            {"items": items, "is_own": is_own, "program": program},
+        )
+    ]

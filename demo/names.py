@@ -473,3 +473,25 @@ AREAS = [
     "sustainability",
     "technology and systems",
 ]
+
+MENTOR_STATEMENTS = [
+    "I enjoy helping people early in their supply chain careers find their footing. Happy to talk through "
+    "contracts, stakeholder management or career moves.",
+    "I have built value analysis programs at two health systems and love sharing what worked and what did not.",
+    "Twenty years in hospital materials management taught me a lot about leading through disruption. "
+    "Let's talk about yours.",
+    "I mentor best through regular, practical conversations: bring a real problem and we will work on it together.",
+    "I moved from the clinical side into supply chain and can help others make a similar transition.",
+    "Negotiation and supplier relationships are my passion; I am glad to help you prepare for your next big deal.",
+    "I lead a team of analysts and can help you turn data into decisions your executives trust.",
+]
+
+MENTEE_STATEMENTS = [
+    "I am new to contracting and want to build confidence negotiating with suppliers.",
+    "I was recently promoted to manager and would like guidance on leading a team.",
+    "I want to grow into a director role within the next three years.",
+    "I am looking for advice on building a value analysis program from scratch.",
+    "I would like to strengthen my financial acumen and present better to executives.",
+    "I want to learn how experienced leaders handled supply disruptions and emergency preparedness.",
+    "I hope to make our inventory processes data-driven and would love a sounding board.",
+]

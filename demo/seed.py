@@ -1,6 +1,7 @@
 """Deterministic demo members: the same --seed always gives the same people.
 
-Rows are written with bulk_create in batches so that 100,000 members take seconds, not minutes.
+Rows are written with plain multi-row INSERTs in batches, so that 100,000 members take well under
+two minutes (bench/seed.py measures it).
 """
 
 import random
@@ -9,11 +10,19 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from demo import names
 from members.models import Profile, User
+from mentoring.models import (
+    CriterionCategory,
+    Enrollment,
+    EnrollmentChoice,
+    EnrollmentStatus,
+    Role,
+)
+from mentoring.services import enroll
 
 DEMO_DOMAIN = "demo.example.org"
 DEMO_MEMBER_PASSWORD = "demo-member-pass"
@@ -30,6 +39,7 @@ class DemoAccount:
     organization: str
     role: str
     is_staff: bool = False
+    enroll_as: str | None = None
 
 
 DEMO_ACCOUNTS = [
@@ -41,6 +51,7 @@ DEMO_ACCOUNTS = [
         "Buyer",
         "Riverside Medical Center",
         "a member looking for a mentor",
+        enroll_as="mentee",
     ),
     DemoAccount(
         "mentor@example.org",
@@ -50,6 +61,7 @@ DEMO_ACCOUNTS = [
         "Director of Supply Chain",
         "Summit Health System",
         "an experienced member who mentors",
+        enroll_as="mentor",
     ),
     DemoAccount(
         "staff@example.org",
@@ -85,47 +97,118 @@ def _bio(rng: random.Random, title: str, org: str) -> str:
     return f"{first} {middle}\n\n{last}"
 
 
-def _member(rng: random.Random, index: int, now):
+def _member_rows(rng: random.Random, index: int, now, password: str):
     first = rng.choice(names.FIRST_NAMES)
     last = rng.choice(names.LAST_NAMES)
     title = rng.choice(names.JOB_TITLES)
     org = f"{rng.choice(names.ORG_PLACES)} {rng.choice(names.ORG_KINDS)}"
     city, region, country, tz = rng.choice(names.LOCATIONS)
     joined = now - timedelta(days=rng.randint(1, 3 * 365), minutes=rng.randint(0, 1440))
-    user = User(email=demo_email(index), date_joined=joined)
-    profile = Profile(
-        first_name=first,
-        last_name=last,
-        job_title=title,
-        organization=org,
-        city=city,
-        region=region,
-        country=country,
-        time_zone=tz,
-        bio=_bio(rng, title, org),
-        phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-        linkedin_url=f"https://www.linkedin.com/in/{first.lower()}-{last.lower().replace(chr(39), '')}-{index}",
-    )
+    slug = f"{first}-{last}".lower().replace("'", "")
+    user = (demo_email(index), password, joined)
+    profile = {
+        "first_name": first,
+        "last_name": last,
+        "job_title": title,
+        "organization": org,
+        "city": city,
+        "region": region,
+        "country": country,
+        "time_zone": tz,
+        "bio": _bio(rng, title, org),
+        "phone": f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+        "linkedin_url": f"https://www.linkedin.com/in/{slug}-{index}",
+    }
     return user, profile
 
 
+class _Criteria:
+    """The active options per role, read once, for drawing varied enrollment choices."""
+
+    def __init__(self):
+        self.by_role = {}
+        for role in (Role.MENTOR, Role.MENTEE):
+            categories = []
+            for category in CriterionCategory.objects.active().for_role(role).order_by("order"):
+                option_ids = list(
+                    category.options.filter(is_active=True)
+                    .order_by("order")
+                    .values_list("pk", flat=True)
+                )
+                if option_ids:
+                    categories.append((category, option_ids))
+            self.by_role[role] = categories
+
+    def draw(self, rng: random.Random, role: str) -> list[int]:
+        chosen = []
+        for category, option_ids in self.by_role[role]:
+            if not category.multiple:
+                chosen.append(rng.choice(option_ids))
+                continue
+            # Mentors offer more in the heavily weighted categories than a mentee seeks.
+            high = 4 if role == Role.MENTOR and category.weight >= 2 else 3
+            chosen.extend(rng.sample(option_ids, min(len(option_ids), rng.randint(1, high))))
+        return chosen
+
+
+def _enrollment_rows(rng: random.Random, today, criteria: _Criteria):
+    """The member's enrollments as (role, status, max_mentees, return_date, statement, option ids).
+
+    About 40 % mentors and 70 % mentees (so some are both); a few Temporarily Not Participating.
+    """
+    rows = []
+    if rng.random() < 0.40:
+        paused = rng.random() < 0.06
+        return_date = (
+            today + timedelta(days=rng.randint(7, 90)) if paused and rng.random() < 0.5 else None
+        )
+        capacity = rng.choices([1, 2, 3, 4, 5], weights=[20, 55, 15, 5, 5])[0]
+        rows.append(
+            (
+                Role.MENTOR,
+                EnrollmentStatus.PAUSED if paused else EnrollmentStatus.ACTIVE,
+                capacity,
+                return_date,
+                rng.choice(names.MENTOR_STATEMENTS),
+                criteria.draw(rng, Role.MENTOR),
+            )
+        )
+    if rng.random() < 0.70:
+        paused = rng.random() < 0.03
+        rows.append(
+            (
+                Role.MENTEE,
+                EnrollmentStatus.PAUSED if paused else EnrollmentStatus.ACTIVE,
+                None,
+                None,
+                rng.choice(names.MENTEE_STATEMENTS),
+                criteria.draw(rng, Role.MENTEE),
+            )
+        )
+    return rows
+
+
 def seed_members(count: int, seed: int = 1) -> int:
-    """Create demo members 1..count that do not exist yet; return how many were created."""
+    """Create demo members 1..count that do not exist yet, with their enrollments.
+
+    Returns how many members were created.
+    """
     existing = set(
         User.objects.filter(email__endswith="@" + DEMO_DOMAIN).values_list("email", flat=True)
     )
     password = make_password(DEMO_MEMBER_PASSWORD)
     now = timezone.now()
+    today = timezone.localdate()
+    criteria = _Criteria()
     created = 0
-    batch: list[tuple[User, Profile]] = []
+    batch = []
     for index in range(1, count + 1):
-        # Each member draws from its own generator, so member N is the same whatever the count.
-        rng = random.Random(f"{seed}:{index}")
         if demo_email(index) in existing:
             continue
-        user, profile = _member(rng, index, now)
-        user.password = password
-        batch.append((user, profile))
+        # Each member draws from its own generator, so member N is the same whatever the count.
+        rng = random.Random(f"{seed}:{index}")
+        user, profile = _member_rows(rng, index, now, password)
+        batch.append((user, profile, _enrollment_rows(rng, today, criteria)))
         if len(batch) >= BATCH:
             created += _write(batch)
             batch = []
@@ -134,26 +217,105 @@ def seed_members(count: int, seed: int = 1) -> int:
     return created
 
 
+def _insert(model, columns, rows):
+    """Plain INSERTs through the database cursor: the ORM's per-object work would dominate."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names_sql = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({names_sql}) VALUES ({placeholders})", rows)
+
+
 @transaction.atomic
 def _write(batch) -> int:
-    users = User.objects.bulk_create([user for user, _ in batch])
-    if any(user.pk is None for user in users):
-        # Backends without RETURNING: read the ids back by email.
-        ids = dict(
-            User.objects.filter(email__in=[u.email for u in users]).values_list("email", "pk")
-        )
-        for user in users:
-            user.pk = ids[user.email]
-    profiles = []
-    for user, profile in batch:
-        profile.user_id = user.pk
-        profiles.append(profile)
-    Profile.objects.bulk_create(profiles)
-    EmailAddress.objects.bulk_create(
-        EmailAddress(user_id=user.pk, email=user.email, verified=True, primary=True)
-        for user in users
+    ops = connection.ops
+    _insert(
+        User,
+        ["email", "password", "date_joined", "is_active", "is_staff", "is_superuser"],
+        [
+            (email, password, ops.adapt_datetimefield_value(joined), True, False, False)
+            for (email, password, joined), _, _ in batch
+        ],
     )
-    return len(users)
+    emails = [email for (email, _, _), _, _ in batch]
+    ids = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
+    profile_columns = list(batch[0][1].keys())
+    _insert(
+        Profile,
+        [
+            "user",
+            *profile_columns,
+            "contact_email",
+            "contact_visibility",
+            "photo",
+            "photo_thumb",
+            "updated_at",
+        ],
+        [
+            (
+                ids[email],
+                *profile.values(),
+                "",
+                "members",
+                "",
+                "",
+                ops.adapt_datetimefield_value(joined),
+            )
+            for (email, _, joined), profile, _ in batch
+        ],
+    )
+    _insert(
+        EmailAddress,
+        ["user", "email", "verified", "primary"],
+        [(ids[email], email, True, True) for email in emails],
+    )
+    enrollment_rows = []
+    for (email, _, joined), _, enrollments in batch:
+        for role, status, capacity, return_date, statement, _ in enrollments:
+            enrollment_rows.append(
+                (
+                    ids[email],
+                    role,
+                    status,
+                    statement,
+                    capacity,
+                    ops.adapt_datefield_value(return_date),
+                    ops.adapt_datetimefield_value(joined),
+                    ops.adapt_datetimefield_value(joined),
+                )
+            )
+    _insert(
+        Enrollment,
+        [
+            "user",
+            "role",
+            "status",
+            "statement",
+            "max_mentees",
+            "return_date",
+            "created_at",
+            "updated_at",
+        ],
+        enrollment_rows,
+    )
+    enrollment_ids = {
+        (user_id, role): pk
+        for pk, user_id, role in Enrollment.objects.filter(user_id__in=ids.values()).values_list(
+            "pk", "user_id", "role"
+        )
+    }
+    _insert(
+        EnrollmentChoice,
+        ["enrollment", "option"],
+        [
+            (enrollment_ids[ids[email], role], option_id)
+            for (email, _, _), _, enrollments in batch
+            for role, _, _, _, _, option_ids in enrollments
+            for option_id in option_ids
+        ],
+    )
+    return len(batch)
 
 
 def ensure_demo_accounts() -> list[DemoAccount]:
@@ -176,4 +338,16 @@ def ensure_demo_accounts() -> list[DemoAccount]:
         EmailAddress.objects.update_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
+        if account.enroll_as and not Enrollment.objects.filter(user=user).exists():
+            rng = random.Random(account.email)
+            enroll(
+                user,
+                account.enroll_as,
+                option_ids=_Criteria().draw(rng, account.enroll_as),
+                statement=rng.choice(
+                    names.MENTOR_STATEMENTS
+                    if account.enroll_as == Role.MENTOR
+                    else names.MENTEE_STATEMENTS
+                ),
+            )
     return DEMO_ACCOUNTS

@@ -90,3 +90,32 @@ def test_it_prints_the_demo_logins_and_they_work(capsys):
 def test_a_silly_member_count_is_refused():
     with pytest.raises(CommandError, match="between 0 and 1,000,000"):
         call_command("seed_demo", members=-5)
+
+
+def test_demo_members_are_enrolled_like_a_living_program():
+    from mentoring.models import Enrollment, EnrollmentStatus
+    from mentoring.services import check_options
+
+    call_command("seed_demo", members=400, seed=1)
+
+    demo = Enrollment.objects.filter(user__email__endswith="@demo.example.org")
+    mentors = demo.filter(role="mentor")
+    mentees = demo.filter(role="mentee")
+    assert 0.33 < mentors.count() / 400 < 0.47
+    assert 0.63 < mentees.count() / 400 < 0.77
+    assert demo.values("user").distinct().count() < mentors.count() + mentees.count()  # some are both
+    assert mentors.filter(status=EnrollmentStatus.PAUSED).exists()
+    assert mentors.filter(status=EnrollmentStatus.PAUSED, return_date__isnull=False).exists()
+    assert set(mentors.values_list("max_mentees", flat=True)) >= {1, 2, 3}
+    # Every generated enrollment obeys the same rules a member's own enrollment does.
+    for enrollment in demo.prefetch_related("choices")[:100]:
+        check_options(enrollment.role, [choice.option_id for choice in enrollment.choices.all()])
+
+
+def test_the_demo_mentor_and_mentee_are_enrolled():
+    from mentoring.models import Enrollment
+
+    call_command("seed_demo", members=0)
+
+    assert Enrollment.objects.get(user__email="mentor@example.org").role == "mentor"
+    assert Enrollment.objects.get(user__email="mentee@example.org").role == "mentee"

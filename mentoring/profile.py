@@ -8,13 +8,9 @@ from mentoring.models import Enrollment, EnrollmentChoice, ProgramSettings, Role
 def ribbons(user_ids):
     program = ProgramSettings.current()
     result = {}
-    rows = (
-        Enrollment.objects.enrolled()
-        .filter(user_id__in=user_ids)
-        .order_by("role")
-        .values_list("user_id", "role")
-    )
-    for user_id, role in rows:
+    rows = Enrollment.objects.enrolled().filter(user_id__in=user_ids).values_list("user_id", "role")
+    # Mentor first, then mentee, whatever the database's ordering.
+    for user_id, role in sorted(rows, key=lambda row: row[1] != Role.MENTOR):
         result.setdefault(user_id, []).append({"label": program.role_label(role), "kind": role})
     return result
 

@@ -575,3 +575,57 @@ def test_the_database_refuses_a_second_enrollment_in_the_same_role(enrolled_ment
 def test_the_database_refuses_an_enrollment_that_breaks_the_rules(outsider, fields):
     with pytest.raises(IntegrityError), transaction.atomic():
         Enrollment.objects.create(user=outsider, **fields)
+
+
+# --- The program's own words -------------------------------------------------------------------
+
+
+def test_staff_can_rename_the_roles_and_every_page_uses_the_new_names(
+    client, enrolled_mentor, mentee
+):
+    program = ProgramSettings.current()
+    program.mentee_label, program.mentee_label_plural = "Protégé", "Protégés"
+    program.save()
+    client.force_login(enrolled_mentor)
+
+    enroll_page = client.get(reverse("mentoring:enroll", args=["mentor"])).content.decode()
+    profile_page = client.get(
+        reverse("members:profile", args=[enrolled_mentor.pk])
+    ).content.decode()
+    home = client.get("/").content.decode()
+
+    assert "How many protégés I take at a time" in enroll_page
+    assert "Protégé Enrollment" in enroll_page  # navigation
+    assert "Takes up to 2 protégés at a time" in profile_page
+    assert "As a Protégé" in home
+
+
+def test_ribbons_show_mentor_before_mentee(client, enrolled_mentor, option):
+    enroll(
+        enrolled_mentor, "mentee", option_ids=[option("Leadership Skills", "Coaching Others").pk]
+    )
+    client.force_login(enrolled_mentor)
+
+    page = client.get(reverse("members:profile", args=[enrolled_mentor.pk])).content.decode()
+
+    assert page.index("ribbon-mentor") < page.index("ribbon-mentee")
+
+
+def test_a_member_who_is_not_enrolled_has_no_ribbon_and_others_see_no_enrollment_section(
+    client, mentee, outsider
+):
+    client.force_login(outsider)
+
+    page = client.get(reverse("members:profile", args=[mentee.pk])).content.decode()
+
+    assert "ribbon-" not in page
+    assert "As a Mentee" not in page
+
+
+def test_a_withdrawn_member_loses_the_ribbon(client, enrolled_mentor, outsider):
+    withdraw(Enrollment.objects.get(user=enrolled_mentor, role="mentor"))
+    client.force_login(outsider)
+
+    page = client.get(reverse("members:profile", args=[enrolled_mentor.pk])).content.decode()
+
+    assert "ribbon-mentor" not in page

@@ -7,7 +7,10 @@ from PIL import Image
 
 from members.models import Profile
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def verification_link(mailoutbox):

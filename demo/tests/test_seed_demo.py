@@ -103,7 +103,9 @@ def test_demo_members_are_enrolled_like_a_living_program():
     mentees = demo.filter(role="mentee")
     assert 0.33 < mentors.count() / 400 < 0.47
     assert 0.63 < mentees.count() / 400 < 0.77
-    assert demo.values("user").distinct().count() < mentors.count() + mentees.count()  # some are both
+    assert (
+        demo.values("user").distinct().count() < mentors.count() + mentees.count()
+    )  # some are both
     assert mentors.filter(status=EnrollmentStatus.PAUSED).exists()
     assert mentors.filter(status=EnrollmentStatus.PAUSED, return_date__isnull=False).exists()
     assert set(mentors.values_list("max_mentees", flat=True)) >= {1, 2, 3}

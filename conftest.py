@@ -8,7 +8,6 @@ from allauth.account.models import EmailAddress
 from django.core.cache import cache
 
 from members.models import User
-from members.services import ensure_profile
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM guards against
 # use from async contexts, which this is not.
@@ -34,7 +33,8 @@ def make_member(db):
     def make(email, first_name="Alex", last_name="Member", *, job_title="Buyer", **profile_fields):
         user = User.objects.create_user(email, PASSWORD)
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        profile = ensure_profile(user)
+        # The profile create_user made, so that user.profile is the same, up-to-date object.
+        profile = user.profile
         profile.first_name = first_name
         profile.last_name = last_name
         profile.job_title = job_title

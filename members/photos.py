@@ -16,7 +16,8 @@ MAX_BYTES = 5 * 1024 * 1024
 # A photo larger than 40 megapixels is refused: it is either a decompression bomb or far more
 # than a 400 px avatar needs.
 MAX_PIXELS = 40_000_000
-ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+# Pillow reports many camera and phone JPEGs (with a preview or gain map inside) as "MPO".
+ALLOWED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 FULL_SIZE = 400
 THUMB_SIZE = 96
 
@@ -57,6 +58,9 @@ def process_photo(upload) -> ProcessedPhoto:
         _refuse("This file is not a photo we can read. Please upload a JPEG, PNG or WebP image.")
 
     image = ImageOps.exif_transpose(image)
+    if image.mode.startswith("I"):
+        # 16-bit greyscale PNG: scale to 8 bits, or converting to RGB clips every grey to white.
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     if image.mode not in ("RGB", "L"):
         # Flatten transparency onto white so PNG/WebP logos do not turn black.
         rgba = image.convert("RGBA")

@@ -111,7 +111,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, default_criteria):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -160,7 +160,16 @@ def assert_accessible(axe):
 
 
 @pytest.fixture
-def option():
+def default_criteria(db):
+    """The criteria the data migration loads; a transactional test's flush removes them."""
+    from mentoring.defaults import load_default_criteria
+    from mentoring.models import CriterionCategory, CriterionOption, ProgramSettings
+
+    load_default_criteria(CriterionCategory, CriterionOption, ProgramSettings)
+
+
+@pytest.fixture
+def option(default_criteria):
     """Look up a default criterion option: option("Leadership Skills", "Negotiation")."""
     from mentoring.models import CriterionOption
 

@@ -1,6 +1,7 @@
 """The criteria a new Mentor Match starts with, for a healthcare supply-chain association.
 
-Loaded by a data migration; staff change them in the admin afterwards.
+Loaded by a data migration (and by tests whose database was flushed); staff change them in the admin
+afterwards.
 (name, applies_to, multiple, weight, must_match, help, mentor help, mentee help, options)
 """
 
@@ -139,3 +140,41 @@ DEFAULT_CATEGORIES = [
         ["English", "Spanish", "French", "Mandarin", "Tagalog", "Vietnamese", "Hindi", "Arabic"],
     ),
 ]
+
+
+def load_default_criteria(category_model, option_model, settings_model):
+    """Create the program settings row and any default category that does not exist yet.
+
+    Takes the models as arguments so that the data migration can pass its historical models.
+    """
+    settings_model.objects.get_or_create(pk=1)
+    for order, row in enumerate(DEFAULT_CATEGORIES, start=1):
+        (
+            name,
+            applies_to,
+            multiple,
+            weight,
+            must_match,
+            help_text,
+            mentor_help,
+            mentee_help,
+            options,
+        ) = row
+        category, created = category_model.objects.get_or_create(
+            name=name,
+            defaults=dict(
+                applies_to=applies_to,
+                multiple=multiple,
+                weight=weight,
+                must_match=must_match,
+                help_text=help_text,
+                mentor_help_text=mentor_help,
+                mentee_help_text=mentee_help,
+                order=order * 10,
+            ),
+        )
+        if created:
+            option_model.objects.bulk_create(
+                option_model(category=category, label=label, order=index * 10)
+                for index, label in enumerate(options, start=1)
+            )

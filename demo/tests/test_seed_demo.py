@@ -121,3 +121,30 @@ def test_the_demo_mentor_and_mentee_are_enrolled():
 
     assert Enrollment.objects.get(user__email="mentor@example.org").role == "mentor"
     assert Enrollment.objects.get(user__email="mentee@example.org").role == "mentee"
+
+
+def test_a_demo_member_in_both_roles_tells_the_same_facts_about_themself():
+    from demo.names import STATE_REGION
+    from mentoring.models import Enrollment
+
+    call_command("seed_demo", members=200, seed=2)
+
+    both = (
+        Enrollment.objects.filter(user__email__endswith="@demo.example.org", role="mentee")
+        .filter(user__enrollments__role="mentor")
+        .select_related("user__profile")
+    )
+    assert both.exists()
+    for mentee_side in both[:30]:
+        mentor_side = Enrollment.objects.get(user=mentee_side.user, role="mentor")
+
+        def facts(enrollment):
+            return sorted(
+                enrollment.choices.filter(option__category__multiple=False).values_list(
+                    "option__category__name", "option__label"
+                )
+            )
+
+        assert facts(mentee_side) == facts(mentor_side)
+        region = dict(facts(mentor_side))["Region"]
+        assert region == STATE_REGION[mentee_side.user.profile.region]

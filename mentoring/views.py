@@ -12,29 +12,28 @@ from mentoring.forms import EnrollmentForm, ParticipationForm
 from mentoring.models import Enrollment, ProgramSettings, Role
 
 
-def _role_or_404(role):
+def _enrollment_page(request, role):
+    """The program, the member's enrollment in `role` (or None) and the context every enrollment
+    page shares. An unknown role is a 404."""
     if role not in Role.values:
         raise Http404("Unknown role")
-    return role
-
-
-def _own_enrollment(request, role):
-    return Enrollment.objects.filter(user=request.user, role=role).select_related("user").first()
+    program = ProgramSettings.current()
+    enrollment = Enrollment.objects.filter(user=request.user, role=role).first()
+    context = {"role": role, "label": program.role_label(role), "enrollment": enrollment}
+    return program, enrollment, context
 
 
 @login_required
 def enroll(request, role):
-    role = _role_or_404(role)
-    program = ProgramSettings.current()
-    label = program.role_label(role)
+    program, enrollment, context = _enrollment_page(request, role)
     profile = Profile.objects.filter(user=request.user).first()
     if profile is None or not profile.is_complete:
         messages.info(
             request,
-            f"Before you enroll as a {label}, please complete your profile: your name and job title.",
+            f"Before you enroll as a {context['label']}, please complete your profile: "
+            "your name and job title.",
         )
         return redirect(f"{reverse('members:profile_edit')}?{urlencode({'next': request.path})}")
-    enrollment = _own_enrollment(request, role)
     form = EnrollmentForm(request.POST or None, role=role, program=program, enrollment=enrollment)
     if request.method == "POST" and form.is_valid():
         was_enrolled = enrollment is not None and not enrollment.is_withdrawn
@@ -51,31 +50,19 @@ def enroll(request, role):
         else:
             messages.success(
                 request,
-                f"Your {label} enrollment has been saved."
+                f"Your {context['label']} enrollment has been saved."
                 if was_enrolled
-                else f"You are enrolled as a {label}. Welcome!",
+                else f"You are enrolled as a {context['label']}. Welcome!",
             )
             return redirect("mentoring:enroll", role=role)
-    return render(
-        request,
-        "mentoring/enroll.html",
-        {
-            "form": form,
-            "role": role,
-            "label": label,
-            "program": program,
-            "enrollment": enrollment,
-        },
-    )
+    return render(request, "mentoring/enroll.html", context | {"form": form})
 
 
 @login_required
 def participation(request, role):
-    role = _role_or_404(role)
-    program = ProgramSettings.current()
-    enrollment = _own_enrollment(request, role)
+    program, enrollment, context = _enrollment_page(request, role)
     if enrollment is None or enrollment.is_withdrawn:
-        messages.info(request, f"Enroll as a {program.role_label(role)} first.")
+        messages.info(request, f"Enroll as a {context['label']} first.")
         return redirect("mentoring:enroll", role=role)
     form = ParticipationForm(request.POST or None, enrollment=enrollment, program=program)
     if request.method == "POST" and form.is_valid():
@@ -90,34 +77,17 @@ def participation(request, role):
         except services.EnrollmentError as error:
             form.add_error(None, str(error))
         else:
+            until = f" until {enrollment.return_date:%B %-d, %Y}" if enrollment.return_date else ""
             messages.success(
-                request,
-                f"You are now {enrollment.get_status_display().lower()}"
-                + (
-                    f" until {enrollment.return_date:%B %-d, %Y}."
-                    if enrollment.return_date
-                    else "."
-                ),
+                request, f"You are now {enrollment.get_status_display().lower()}{until}."
             )
             return redirect("mentoring:participation", role=role)
-    return render(
-        request,
-        "mentoring/participation.html",
-        {
-            "form": form,
-            "role": role,
-            "label": program.role_label(role),
-            "program": program,
-            "enrollment": enrollment,
-        },
-    )
+    return render(request, "mentoring/participation.html", context | {"form": form})
 
 
 @login_required
 def withdraw(request, role):
-    role = _role_or_404(role)
-    program = ProgramSettings.current()
-    enrollment = _own_enrollment(request, role)
+    _, enrollment, context = _enrollment_page(request, role)
     if enrollment is None or enrollment.is_withdrawn:
         raise Http404("No enrollment to withdraw")
     if request.method == "POST":
@@ -128,12 +98,8 @@ def withdraw(request, role):
         else:
             messages.success(
                 request,
-                f"You have withdrawn as a {program.role_label(role)}. Your choices are kept "
+                f"You have withdrawn as a {context['label']}. Your choices are kept "
                 "if you enroll again.",
             )
         return redirect("home")
-    return render(
-        request,
-        "mentoring/withdraw.html",
-        {"role": role, "label": program.role_label(role), "program": program},
-    )
+    return render(request, "mentoring/withdraw.html", context)

@@ -85,6 +85,19 @@ def test_a_member_enrolls_as_mentor_and_mentee_then_pauses(
     assert mentor.max_mentees == 3
     assert Enrollment.objects.get(user=member, role="mentee").status == EnrollmentStatus.ACTIVE
 
+    # Withdrawing as a mentee, with a confirmation on the way.
+    page.get_by_role("link", name="Mentee Status").click()
+    page.get_by_role("link", name="Withdraw").click()
+    page.get_by_role("heading", name="Withdraw as a Mentee?").wait_for()
+    assert_accessible(page)
+    screenshot(page, "withdraw-confirmation")
+    page.get_by_role("button", name="Yes, withdraw").click()
+    page.get_by_text("You have withdrawn as a Mentee.").wait_for()
+    assert page.get_by_role("link", name="Enroll as a Mentee").is_visible()
+    assert_accessible(page)
+    screenshot(page, "home-after-withdrawing")
+    assert Enrollment.objects.get(user=member, role="mentee").status == EnrollmentStatus.WITHDRAWN
+
 
 def test_another_member_sees_the_ribbons_in_the_directory(
     page, enrolled_mentor, outsider, screenshot, assert_accessible

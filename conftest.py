@@ -211,3 +211,13 @@ def enrolled_mentee(mentee, option):
         statement="I want to lead our value analysis committee.",
     )
     return mentee
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_index():
+    """Each test starts with no search index: rows of a rolled-back test must not linger."""
+    from mentoring.search import reset_indexes
+
+    reset_indexes()
+    yield
+    reset_indexes()

@@ -113,7 +113,10 @@ class Profile(models.Model):
     objects = ProfileQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["last_name", "first_name"])]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["updated_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(contact_visibility__in=ContactVisibility.values),

@@ -248,7 +248,11 @@ class Enrollment(models.Model):
                 name="enrollment_return_date_only_when_paused",
             ),
         ]
-        indexes = [models.Index(fields=["role", "status"])]
+        indexes = [
+            models.Index(fields=["role", "status"]),
+            # The search index catches up on changes by this timestamp.
+            models.Index(fields=["updated_at"]),
+        ]
 
     def __str__(self):
         return f"{self.user} as {self.get_role_display()}"

@@ -5,11 +5,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django_countries import countries
 
+from members import extensions
 from members.models import Profile
-from mentoring import services
+from mentoring import find as find_params
+from mentoring import matching, search, services
 from mentoring.forms import EnrollmentForm, ParticipationForm
 from mentoring.models import Enrollment, ProgramSettings, Role
+
+SORT_CHOICES = [
+    ("best", "Best match"),
+    ("name", "Name"),
+    ("newest", "Newest"),
+    ("active", "Recently active"),
+]
 
 
 def _enrollment_page(request, role):
@@ -103,3 +113,76 @@ def withdraw(request, role):
             )
         return redirect("home")
     return render(request, "mentoring/withdraw.html", context)
+
+
+@login_required
+def find(request, target_role):
+    """Find a Mentor (for enrolled mentees) and Find a Mentee (for enrolled mentors)."""
+    program = ProgramSettings.current()
+    searcher_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
+    own = Enrollment.objects.enrolled().filter(user=request.user, role=searcher_role).first()
+    context = {
+        "target_role": target_role,
+        "searcher_role": searcher_role,
+        "target_label": program.role_label(target_role),
+        "target_plural": program.role_label(target_role, plural=True),
+        "searcher_label": program.role_label(searcher_role),
+    }
+    if own is None:
+        return render(request, "mentoring/find_enroll_first.html", context)
+    form = find_params.build(
+        request.GET, searcher=request.user, searcher_enrollment=own, target_role=target_role
+    )
+    results = search.run(form.query)
+    for category in form.categories:
+        for option in category.active_options:
+            option.count = results.facets.get(option.pk, 0)
+    page_params = request.GET.copy()
+    page_params.pop("page", None)
+    if "s" not in page_params:
+        page_params["s"] = "1"
+        page_params.setlist("o", [str(o) for o in sorted(form.selected)])
+        if form.query.open_only:
+            page_params["open"] = "1"
+    context |= {
+        "form": form,
+        "results": results,
+        "rows": _result_rows(results, form),
+        "page_query": page_params.urlencode(),
+        "sort_choices": SORT_CHOICES,
+        "country_choices": [(code, countries.name(code)) for code in results.countries],
+        "time_zone_choices": results.time_zones,
+    }
+    template = (
+        "mentoring/_results.html" if request.headers.get("HX-Request") else "mentoring/find.html"
+    )
+    return render(request, template, context)
+
+
+def _result_rows(results, form):
+    """The page's members, read from the database so that what is shown is current."""
+    ids = [hit.enrollment_id for hit in results.hits]
+    enrollments = {
+        e.pk: e
+        for e in Enrollment.objects.participating()
+        .filter(pk__in=ids)
+        .select_related("user__profile")
+    }
+    labels = {o.pk: o.label for c in form.categories for o in c.active_options}
+    ribbons = extensions.ribbons_for(e.user_id for e in enrollments.values())
+    rows = []
+    for hit in results.hits:
+        enrollment = enrollments.get(hit.enrollment_id)
+        if enrollment is None:
+            continue  # changed in the moment since the index looked
+        rows.append(
+            {
+                "enrollment": enrollment,
+                "profile": enrollment.user.profile,
+                "score": hit.match.score,
+                "explanation": matching.explain(hit.match, labels),
+                "open_places": hit.open_places,
+                "ribbons": ribbons.get(enrollment.user_id, []),
+            }
+        )
+    return rows

@@ -1,0 +1,346 @@
+"""Find a Mentor / Find a Mentee: "A registered Mentee will visit the Find a Mentor page and fill in
+their search criteria to search for possible Mentors." """
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from mentoring.models import Enrollment
+from mentoring.services import enroll, set_participation, withdraw
+
+pytestmark = pytest.mark.django_db
+
+AREAS = "Areas of Professional Experience"
+SKILLS = "Leadership Skills"
+
+
+@pytest.fixture
+def add_mentor(make_member, option):
+    counter = {"n": 0}
+
+    def add(first, last, options, *, statement="", capacity=2, **profile):
+        counter["n"] += 1
+        user = make_member(f"{first.lower()}{counter['n']}@example.com", first, last, **profile)
+        enroll(
+            user,
+            "mentor",
+            option_ids=[option(category, label).pk for category, label in options],
+            statement=statement,
+            max_mentees=capacity,
+        )
+        return user
+
+    return add
+
+
+def names(response):
+    return re.findall(
+        r'class="member-name" href="/members/\d+/">([^<]+)</a>', response.content.decode()
+    )
+
+
+def search(client, option, *criteria, **params):
+    query = {"s": "1", **params}
+    query["o"] = [option(category, label).pk for category, label in criteria]
+    return client.get("/find-a-mentor/", query)
+
+
+def test_a_member_must_be_enrolled_as_a_mentee_to_find_a_mentor(client, mentor):
+    client.force_login(mentor)
+
+    page = client.get("/find-a-mentor/").content.decode()
+
+    assert "first enroll as a mentee" in page
+    assert 'href="/enroll/mentee/"' in page
+
+
+def test_search_pages_need_sign_in(client):
+    response = client.get("/find-a-mentee/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_criteria_are_any_of_within_a_category_and_all_of_across(
+    client, enrolled_mentee, add_mentor, option
+):
+    add_mentor("Ann", "Sourcing", [(AREAS, "Sourcing"), (SKILLS, "Negotiation")])
+    add_mentor("Ben", "Value", [(AREAS, "Value Analysis"), (SKILLS, "Negotiation")])
+    add_mentor("Cat", "Coach", [(AREAS, "Sourcing"), (SKILLS, "Coaching Others")])
+    client.force_login(enrolled_mentee)
+
+    either_area = search(client, option, (AREAS, "Sourcing"), (AREAS, "Value Analysis"))
+    area_and_skill = search(
+        client, option, (AREAS, "Sourcing"), (AREAS, "Value Analysis"), (SKILLS, "Negotiation")
+    )
+
+    assert sorted(names(either_area)) == ["Ann Sourcing", "Ben Value", "Cat Coach"]
+    assert sorted(names(area_and_skill)) == ["Ann Sourcing", "Ben Value"]
+
+
+def test_results_are_ranked_by_match_score_with_an_explanation(
+    client, enrolled_mentee, add_mentor, option
+):
+    # The mentee seeks Value Analysis and Negotiation.
+    add_mentor("Weak", "Match", [(AREAS, "Sourcing"), (SKILLS, "Negotiation")])
+    add_mentor("Strong", "Match", [(AREAS, "Value Analysis"), (SKILLS, "Negotiation")])
+    client.force_login(enrolled_mentee)
+
+    response = search(client, option, (SKILLS, "Negotiation"))
+    page = response.content.decode()
+
+    assert names(response) == ["Strong Match", "Weak Match"]
+    scores = [int(s) for s in re.findall(r'class="score-number">(\d+)<', page)]
+    assert scores[0] > scores[1] > 0
+    explanations = re.findall(r'class="explanation">([^<]+)<', page)
+    assert (
+        explanations[0]
+        == "Areas of professional experience: Value Analysis · leadership skills: Negotiation"
+    )
+    assert explanations[1] == "Leadership skills: Negotiation"
+
+
+def test_the_searcher_paused_withdrawn_expired_and_inactive_members_are_never_listed(
+    client, enrolled_mentee, add_mentor, option, option_ids=None
+):
+    seeking = [(SKILLS, "Negotiation")]
+    add_mentor("Listed", "Mentor", seeking)
+    paused = add_mentor("Paused", "Mentor", seeking)
+    set_participation(
+        Enrollment.objects.get(user=paused, role="mentor"), paused=True, max_mentees=2
+    )
+    gone = add_mentor("Withdrawn", "Mentor", seeking)
+    withdraw(Enrollment.objects.get(user=gone, role="mentor"))
+    expired = add_mentor("Expired", "Mentor", seeking)
+    Enrollment.objects.filter(user=expired).update(available_until=datetime.date(2020, 1, 1))
+    inactive = add_mentor("Inactive", "Mentor", seeking)
+    inactive.is_active = False
+    inactive.save()
+    # The searcher is also a mentor: they must not find themself.
+    enroll(enrolled_mentee, "mentor", option_ids=[option(SKILLS, "Negotiation").pk], max_mentees=1)
+    client.force_login(enrolled_mentee)
+
+    response = search(client, option, (SKILLS, "Negotiation"))
+
+    assert names(response) == ["Listed Mentor"]
+
+
+def test_a_paused_mentor_comes_back_in_results_after_the_return_date(
+    client, enrolled_mentee, add_mentor, option
+):
+    mentor = add_mentor("Back", "Soon", [(SKILLS, "Negotiation")])
+    Enrollment.objects.filter(user=mentor).update(
+        status="paused", return_date=datetime.date(2020, 1, 1)
+    )
+    client.force_login(enrolled_mentee)
+
+    assert names(search(client, option, (SKILLS, "Negotiation"))) == ["Back Soon"]
+
+
+def test_keywords_search_name_title_organization_bio_and_statement(
+    client, enrolled_mentee, add_mentor, option
+):
+    add_mentor("Quincy", "Zephyr", [(SKILLS, "Negotiation")], job_title="Logistics Lead")
+    add_mentor("Rita", "Moss", [(SKILLS, "Negotiation")], organization="Harborview Clinic")
+    add_mentor("Sam", "Lee", [(SKILLS, "Negotiation")], bio="Expert in kanban replenishment.")
+    add_mentor("Tia", "Ng", [(SKILLS, "Negotiation")], statement="I love mentoring buyers.")
+    client.force_login(enrolled_mentee)
+
+    def found(q):
+        return names(client.get("/find-a-mentor/", {"s": "1", "q": q}))
+
+    assert found("zephyr") == ["Quincy Zephyr"]
+    assert found("logistics") == ["Quincy Zephyr"]
+    assert found("Harborview") == ["Rita Moss"]
+    assert found("kanban") == ["Sam Lee"]
+    assert found("replenish") == ["Sam Lee"]  # words match by their beginning
+    assert found("mentoring buyers") == ["Tia Ng"]
+    assert found("nobody-like-this") == []
+
+
+def test_country_and_time_zone_filters(client, enrolled_mentee, add_mentor, option):
+    add_mentor("Can", "Ada", [(SKILLS, "Negotiation")], country="CA", time_zone="America/Toronto")
+    add_mentor("Us", "Person", [(SKILLS, "Negotiation")], country="US", time_zone="America/Chicago")
+    client.force_login(enrolled_mentee)
+
+    assert names(client.get("/find-a-mentor/", {"s": "1", "country": "CA"})) == ["Can Ada"]
+    assert names(client.get("/find-a-mentor/", {"s": "1", "tz": "America/Chicago"})) == [
+        "Us Person"
+    ]
+
+
+def test_sorting_by_name(client, enrolled_mentee, add_mentor, option):
+    for first, last in [("Zoe", "Young"), ("Al", "Adams"), ("Mo", "Moore")]:
+        add_mentor(first, last, [(SKILLS, "Negotiation")])
+    client.force_login(enrolled_mentee)
+
+    response = client.get("/find-a-mentor/", {"s": "1", "sort": "name"})
+
+    assert names(response) == ["Al Adams", "Mo Moore", "Zoe Young"]
+
+
+def test_opened_without_criteria_the_page_suggests_from_the_own_enrollment(
+    client, enrolled_mentee, add_mentor, option
+):
+    add_mentor("Shares", "Area", [(AREAS, "Value Analysis")])
+    add_mentor("Shares", "Nothing", [(AREAS, "Sterile Processing"), (SKILLS, "Team Building")])
+    client.force_login(enrolled_mentee)
+
+    response = client.get("/find-a-mentor/")
+    page = response.content.decode()
+
+    assert "Suggested for you" in page
+    # Pre-filled from the mentee's own areas (Value Analysis); skills only rank.
+    assert re.search(rf'value="{option(AREAS, "Value Analysis").pk}" checked', page)
+    assert not re.search(rf'value="{option(SKILLS, "Negotiation").pk}" checked', page)
+    assert names(response) == ["Shares Area"]
+
+
+def test_facet_counts_say_how_many_results_each_option_gives(
+    client, enrolled_mentee, add_mentor, option
+):
+    add_mentor("A", "One", [(AREAS, "Sourcing"), (SKILLS, "Negotiation")])
+    add_mentor("B", "Two", [(AREAS, "Sourcing"), (SKILLS, "Team Building")])
+    add_mentor("C", "Three", [(AREAS, "Value Analysis"), (SKILLS, "Negotiation")])
+    client.force_login(enrolled_mentee)
+
+    page = search(client, option, (SKILLS, "Negotiation")).content.decode()
+
+    def count(category, label):
+        pk = option(category, label).pk
+        return int(
+            re.search(rf'<label for="o{pk}">[^<]*<span class="count">\((\d+)\)', page).group(1)
+        )
+
+    assert count(AREAS, "Sourcing") == 1  # with Negotiation: only A
+    assert count(AREAS, "Value Analysis") == 1
+    assert count(SKILLS, "Negotiation") == 2  # its own category does not narrow its counts
+    assert count(SKILLS, "Team Building") == 1
+
+
+def test_results_show_open_places(client, enrolled_mentee, add_mentor, option):
+    add_mentor("Open", "Places", [(SKILLS, "Negotiation")], capacity=3)
+    client.force_login(enrolled_mentee)
+
+    page = search(client, option, (SKILLS, "Negotiation"), open="1").content.decode()
+
+    assert "3 of 3 places open" in page
+
+
+def test_the_index_follows_changes_without_a_restart(client, enrolled_mentee, add_mentor, option):
+    mentor = add_mentor("Changes", "Mind", [(SKILLS, "Negotiation")])
+    client.force_login(enrolled_mentee)
+    assert names(search(client, option, (SKILLS, "Negotiation"))) == ["Changes Mind"]
+
+    enroll(mentor, "mentor", option_ids=[option(SKILLS, "Team Building").pk], max_mentees=2)
+    add_mentor("Newly", "Enrolled", [(SKILLS, "Negotiation")])
+
+    assert names(search(client, option, (SKILLS, "Negotiation"))) == ["Newly Enrolled"]
+    assert names(search(client, option, (SKILLS, "Team Building"))) == ["Changes Mind"]
+
+
+def test_find_a_mentee_works_the_same_way_for_mentors(
+    client, enrolled_mentor, enrolled_mentee, option
+):
+    client.force_login(enrolled_mentor)
+
+    response = client.get("/find-a-mentee/", {"s": "1", "o": [option(SKILLS, "Negotiation").pk]})
+
+    assert names(response) == ["Maria Santos"]
+    assert "Find a Mentee" in response.content.decode()
+
+
+# --- Bad input: a clear message or the nearest valid page, never a server error -----------------
+
+
+@pytest.fixture
+def many_mentors(add_mentor):
+    for n in range(45):
+        add_mentor(f"M{n:02d}", "Mentor", [(SKILLS, "Negotiation")])
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [
+        ("1", "Page 1 of 3"),
+        ("abc", "Page 1 of 3"),
+        ("-4", "Page 1 of 3"),
+        ("99999999999999999999", "Page 3 of 3"),
+        ("", "Page 1 of 3"),
+    ],
+)
+def test_odd_page_numbers_give_the_nearest_page(client, enrolled_mentee, many_mentors, page, shown):
+    client.force_login(enrolled_mentee)
+
+    response = client.get("/find-a-mentor/", {"s": "1", "page": page})
+
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+
+
+def test_unknown_option_ids_are_left_out_with_a_message(
+    client, enrolled_mentee, add_mentor, option
+):
+    add_mentor("Still", "Found", [(SKILLS, "Negotiation")])
+    client.force_login(enrolled_mentee)
+
+    response = client.get(
+        "/find-a-mentor/", {"s": "1", "o": ["999999", "x", str(option(SKILLS, "Negotiation").pk)]}
+    )
+
+    assert response.status_code == 200
+    assert "Some criteria in this link are not offered any more" in response.content.decode()
+    assert names(response) == ["Still Found"]
+
+
+def test_a_10000_character_keyword_is_shortened_with_a_message(client, enrolled_mentee):
+    client.force_login(enrolled_mentee)
+
+    response = client.get("/find-a-mentor/", {"s": "1", "q": "negotiation " * 1000})
+
+    assert response.status_code == 200
+    assert "The keywords were shortened to 200 characters." in response.content.decode()
+
+
+def test_repeated_and_unknown_parameters_do_not_break_the_page(client, enrolled_mentee):
+    client.force_login(enrolled_mentee)
+
+    response = client.get(
+        "/find-a-mentor/?s=1&q=a&q=b&sort=name&sort=bogus&country=ZZ&tz=Mars/Olympus&page=1&page=2&open=1&open=0"
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "That country is not one we know" in page
+    assert "That time zone is not one we know" in page
+
+
+def test_the_number_of_queries_does_not_grow_with_page_or_criteria(
+    client, enrolled_mentee, many_mentors, option
+):
+    client.force_login(enrolled_mentee)
+    client.get("/find-a-mentor/")  # builds the index
+
+    def queries(**params):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/find-a-mentor/", {"s": "1", **params}).status_code == 200
+        return len(captured)
+
+    one = queries(o=[option(SKILLS, "Negotiation").pk], page=1)
+    assert queries(o=[option(SKILLS, "Negotiation").pk], page=3) == one
+    assert (
+        queries(
+            o=[
+                option(SKILLS, "Negotiation").pk,
+                option(AREAS, "Sourcing").pk,
+                option(SKILLS, "Communication").pk,
+                option(AREAS, "Value Analysis").pk,
+            ],
+            q="mentor",
+            page=2,
+        )
+        <= one
+    )
+    assert queries(page=2, q="m00 m01") <= one

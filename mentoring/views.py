@@ -153,10 +153,9 @@ def find(request, target_role):
         "country_choices": [(code, countries.name(code)) for code in results.countries],
         "time_zone_choices": results.time_zones,
     }
-    template = (
-        "mentoring/_results.html" if request.headers.get("HX-Request") else "mentoring/find.html"
-    )
-    return render(request, template, context)
+    # With htmx the form swaps #find in place (hx-select) and pushes the URL; without it, a plain
+    # GET form reloads the page. Either way the server renders the same page.
+    return render(request, "mentoring/find.html", context)
 
 
 def _result_rows(results, form):

@@ -595,7 +595,7 @@ def test_staff_can_rename_the_roles_and_every_page_uses_the_new_names(
     home = client.get("/").content.decode()
 
     assert "How many protégés I take at a time" in enroll_page
-    assert "Protégé Enrollment" in enroll_page  # navigation
+    assert "Find a Protégé" in enroll_page  # navigation
     assert "Takes up to 2 protégés at a time" in profile_page
     assert "As a Protégé" in home
 

@@ -344,3 +344,18 @@ def test_the_number_of_queries_does_not_grow_with_page_or_criteria(
         <= one
     )
     assert queries(page=2, q="m00 m01") <= one
+
+
+def test_an_htmx_request_gets_the_page_to_swap_in(client, enrolled_mentee, add_mentor, option):
+    add_mentor("Via", "Htmx", [(SKILLS, "Negotiation")])
+    client.force_login(enrolled_mentee)
+
+    response = client.get(
+        "/find-a-mentor/",
+        {"s": "1", "o": [option(SKILLS, "Negotiation").pk]},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 200
+    assert 'id="find"' in response.content.decode()
+    assert names(response) == ["Via Htmx"]

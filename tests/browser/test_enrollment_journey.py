@@ -28,7 +28,8 @@ def test_a_member_enrolls_as_mentor_and_mentee_then_pauses(
     )
     sign_in(page, "david@example.com")
 
-    page.get_by_role("link", name="Mentor Enrollment").click()
+    page.get_by_role("link", name="Enroll", exact=True).click()
+    page.get_by_role("link", name="Enroll as a Mentor").click()
     page.get_by_role("heading", name="Mentor Enrollment").wait_for()
     assert page.get_by_text("We recommend 2.").is_visible()
     page.get_by_label("Sourcing").check()
@@ -46,7 +47,8 @@ def test_a_member_enrolls_as_mentor_and_mentee_then_pauses(
     page.get_by_text("You are enrolled as a Mentor. Welcome!").wait_for()
     assert_accessible(page)
 
-    page.get_by_role("link", name="Mentee Enrollment").click()
+    page.get_by_role("link", name="Enroll", exact=True).click()
+    page.get_by_role("link", name="Enroll as a Mentee").click()
     page.get_by_label("Executive Presence").check()
     page.get_by_label("Financial Acumen").check()
     page.get_by_label("My goals for mentoring").fill("Preparing for a VP role.")

@@ -1,3 +1,4 @@
+import functools
 import hashlib
 import zoneinfo
 
@@ -7,7 +8,20 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
+from django_countries import countries
 from django_countries.fields import CountryField
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_name(code: str, language: str) -> str:
+    return countries.name(code)
+
+
+def country_name(code: str) -> str:
+    """A country's name in the active language (django-countries' own look-up is slow in loops)."""
+    return _country_name(code, get_language() or "")
+
 
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
@@ -147,7 +161,7 @@ class Profile(models.Model):
 
     @property
     def location(self):
-        parts = [self.city, self.region, self.country.name if self.country else ""]
+        parts = [self.city, self.region, country_name(self.country.code) if self.country else ""]
         return ", ".join(part for part in parts if part)
 
     @property

@@ -5,15 +5,24 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django_countries import countries
 
 from members import extensions
-from members.models import Profile
+from members.models import Profile, country_name
 from mentoring import find as find_params
 from mentoring import matching, search, services
 from mentoring.forms import EnrollmentForm, ParticipationForm
 from mentoring.models import Enrollment, ProgramSettings, Role
 
+RESULT_PROFILE_FIELDS = [
+    "first_name",
+    "last_name",
+    "photo",
+    "job_title",
+    "organization",
+    "city",
+    "region",
+    "country",
+]
 SORT_CHOICES = [
     ("best", "Best match"),
     ("name", "Name"),
@@ -150,8 +159,8 @@ def find(request, target_role):
         "rows": _result_rows(results, form),
         "page_query": page_params.urlencode(),
         "sort_choices": SORT_CHOICES,
-        "country_choices": [(code, countries.name(code)) for code in results.countries],
-        "time_zone_choices": results.time_zones,
+        "country_choices": [(code, country_name(code)) for code in results.countries],
+        "time_zone_choices": [(tz, tz.replace("_", " ")) for tz in results.time_zones],
     }
     # With htmx the form swaps #find in place (hx-select) and pushes the URL; without it, a plain
     # GET form reloads the page. Either way the server renders the same page.
@@ -159,13 +168,20 @@ def find(request, target_role):
 
 
 def _result_rows(results, form):
-    """The page's members, read from the database so that what is shown is current."""
+    """The page's members, read from the database so that what is shown is current, with the text
+    of each row prepared here: twenty rows of template look-ups cost more than the search."""
     ids = [hit.enrollment_id for hit in results.hits]
     enrollments = {
         e.pk: e
         for e in Enrollment.objects.participating()
         .filter(pk__in=ids)
         .select_related("user__profile")
+        .only(
+            "user_id",
+            "max_mentees",
+            "user__is_active",
+            *(f"user__profile__{name}" for name in RESULT_PROFILE_FIELDS),
+        )
     }
     labels = {o.pk: o.label for c in form.categories for o in c.active_options}
     ribbons = extensions.ribbons_for(e.user_id for e in enrollments.values())
@@ -174,14 +190,27 @@ def _result_rows(results, form):
         enrollment = enrollments.get(hit.enrollment_id)
         if enrollment is None:
             continue  # changed in the moment since the index looked
+        profile = enrollment.user.profile
+        places = hit.open_places
         rows.append(
             {
-                "enrollment": enrollment,
-                "profile": enrollment.user.profile,
+                "profile": profile,
+                "name": profile.full_name,
+                "url": profile.get_absolute_url(),
+                "subtitle": " · ".join(p for p in (profile.job_title, profile.organization) if p),
+                "location": profile.location,
                 "score": hit.match.score,
                 "explanation": matching.explain(hit.match, labels),
-                "open_places": hit.open_places,
                 "ribbons": ribbons.get(enrollment.user_id, []),
+                "has_place": places is None or places > 0,
+                "places": None
+                if places is None
+                else (
+                    f"{places} of {enrollment.max_mentees} place"
+                    f"{'s' if enrollment.max_mentees != 1 else ''} open"
+                    if places > 0
+                    else f"No open place: already mentoring {enrollment.max_mentees}"
+                ),
             }
         )
     return rows

@@ -1,0 +1,53 @@
+"""Small pieces of member markup used on many pages, rendered in Python because a search page
+shows twenty of each and the template engine's per-variable cost adds up."""
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+register = template.Library()
+
+AVATAR_PIXELS = {"full": 200, "thumb": 48}
+
+
+@register.simple_tag
+def avatar(profile, size="thumb", decorative=False):
+    """The member's photo, or their initials on a colour of their own."""
+    if profile.photo:
+        pixels = AVATAR_PIXELS[size]
+        return format_html(
+            '<img class="avatar avatar-{}" src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
+            size,
+            reverse("members:photo", args=[profile.user_id, size]),
+            "" if decorative else f"Photo of {profile.full_name}",
+            pixels,
+            pixels,
+        )
+    if decorative:
+        return format_html(
+            '<span class="avatar avatar-{} avatar-initials" style="--hue: {}" aria-hidden="true">{}</span>',
+            size,
+            profile.avatar_hue,
+            profile.initials,
+        )
+    return format_html(
+        '<span class="avatar avatar-{} avatar-initials" style="--hue: {}" role="img" '
+        'aria-label="Initials of {}">{}</span>',
+        size,
+        profile.avatar_hue,
+        profile.full_name,
+        profile.initials,
+    )
+
+
+@register.simple_tag
+def ribbons(items):
+    """Mentor / Mentee ribbons, from members.extensions.ribbons_for()."""
+    if not items:
+        return ""
+    return format_html(
+        '<ul class="ribbons" aria-label="Mentoring roles">{}</ul>',
+        format_html_join(
+            "", '<li class="ribbon ribbon-{}">{}</li>', ((r["kind"], r["label"]) for r in items)
+        ),
+    )

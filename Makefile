@@ -38,6 +38,8 @@ format: venv
 
 bench: venv
 	$(BIN)/python bench/seed.py
+	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk missing: throughput will be skipped")
+	$(BIN)/python bench/search.py
 
 # Re-pin every dependency from requirements.in (needs pip-tools in the venv).
 lock: venv

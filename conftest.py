@@ -216,8 +216,11 @@ def enrolled_mentee(mentee, option):
 @pytest.fixture(autouse=True)
 def _fresh_search_index():
     """Each test starts with no search index: rows of a rolled-back test must not linger."""
+    from mentoring.find import forget_criteria
     from mentoring.search import reset_indexes
 
     reset_indexes()
+    forget_criteria()
     yield
     reset_indexes()
+    forget_criteria()

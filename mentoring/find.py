@@ -1,6 +1,7 @@
 """Turn the Find a Mentor / Find a Mentee URL into a search Query, with a clear message for
 anything that could not be used. Never raises on bad input: it drops it and says so."""
 
+import time
 import zoneinfo
 from dataclasses import dataclass, field
 
@@ -32,8 +33,15 @@ def _first(params, name, default=""):
     return values[0] if values else default
 
 
-def build(params, *, searcher, searcher_enrollment: Enrollment, target_role: str) -> FindForm:
-    messages = []
+_criteria_cache: dict[str, tuple[float, tuple]] = {}
+CRITERIA_TTL = 30  # seconds: staff changes to criteria reach the search pages within this
+
+
+def criteria_for(target_role: str):
+    """The active categories for a role with their active options, read at most every 30 s."""
+    cached = _criteria_cache.get(target_role)
+    if cached and time.monotonic() - cached[0] < CRITERIA_TTL:
+        return cached[1]
     categories = list(
         CriterionCategory.objects.active()
         .for_role(target_role)
@@ -49,6 +57,18 @@ def build(params, *, searcher, searcher_enrollment: Enrollment, target_role: str
         options_by_category[category.pk] = [o.pk for o in category.active_options]
         for option in category.active_options:
             category_of[option.pk] = category.pk
+    value = (categories, options_by_category, category_of)
+    _criteria_cache[target_role] = (time.monotonic(), value)
+    return value
+
+
+def forget_criteria():
+    _criteria_cache.clear()
+
+
+def build(params, *, searcher, searcher_enrollment: Enrollment, target_role: str) -> FindForm:
+    messages = []
+    categories, options_by_category, category_of = criteria_for(target_role)
     rules = [CategoryRule(c.pk, c.name, c.weight, c.must_match, c.multiple) for c in categories]
 
     own = {}

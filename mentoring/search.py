@@ -186,6 +186,14 @@ class RoleIndex:
     def _forget_derived(self):
         self._name_rank = None
         self._places = None
+        self._matrix_f32 = None
+
+    @property
+    def matrix_f32(self):
+        """The choice matrix as float32, for facet counts by matrix product (BLAS)."""
+        if self._matrix_f32 is None:
+            self._matrix_f32 = self.matrix.astype(np.float32)
+        return self._matrix_f32
 
     def ensure_current(self):
         with self.lock:
@@ -344,17 +352,24 @@ def run(query: Query) -> Results:
     for mask in category_masks.values():
         final &= mask
 
-    # Facets: for each category, the results as if only the other categories filtered.
+    # Facets: for each category, the results as if only the other categories filtered. Categories
+    # without a filter of their own all see `final`, so at most one count per filtered category
+    # plus one; each count is a single matrix product.
     facets = {}
+    counts_for = {}
     for category_id, option_ids in query.options_by_category.items():
-        others = base.copy()
-        for other_id, mask in category_masks.items():
-            if other_id != category_id:
-                others &= mask
-        cols = [index.col_of[o] for o in option_ids if o in index.col_of]
-        if cols:
-            counts = index.matrix[others][:, cols].sum(axis=0)
-            facets.update({index.option_ids[c]: int(k) for c, k in zip(cols, counts, strict=True)})
+        key = category_id if category_id in category_masks else None
+        if key not in counts_for:
+            others = base.copy()
+            for other_id, mask in category_masks.items():
+                if other_id != key:
+                    others &= mask
+            counts_for[key] = others.astype(np.float32) @ index.matrix_f32
+        counts = counts_for[key]
+        for option_id in option_ids:
+            col = index.col_of.get(option_id)
+            if col is not None:
+                facets[option_id] = int(counts[col])
 
     rows = np.flatnonzero(final)
     scores = score_rows(index, rows, query)

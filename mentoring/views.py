@@ -143,9 +143,6 @@ def find(request, target_role):
         request.GET, searcher=request.user, searcher_enrollment=own, target_role=target_role
     )
     results = search.run(form.query)
-    for category in form.categories:
-        for option in category.active_options:
-            option.count = results.facets.get(option.pk, 0)
     page_params = request.GET.copy()
     page_params.pop("page", None)
     if "s" not in page_params:

@@ -162,6 +162,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Background work: django-tasks with the database backend, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Find a Mentor's in-memory index is rebuilt from the database at least this often (seconds).
+SEARCH_INDEX_TTL = envint("SEARCH_INDEX_TTL", 900)
+
 # Production hardening: on whenever DEBUG is off (each can be relaxed by its variable).
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

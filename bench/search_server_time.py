@@ -1,0 +1,74 @@
+"""Inner half of bench/search.py: run inside one database's environment, print JSON.
+
+Measures Find a Mentor in-process (Django's test client: middleware, session, view, templates),
+after a warm-up that builds the search index.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+import django
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentormatch.settings")
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from members.models import User  # noqa: E402
+from mentoring.models import CriterionOption  # noqa: E402
+
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+KEYWORD = os.environ.get("BENCH_KEYWORD", "supply")
+CRITERIA = [
+    ("Areas of Professional Experience", "Sourcing"),
+    ("Areas of Professional Experience", "Value Analysis"),
+    ("Leadership Skills", "Negotiation"),
+]
+
+
+def option_ids(criteria):
+    return [CriterionOption.objects.get(category__name=c, label=label).pk for c, label in criteria]
+
+
+def main():
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(email="mentee@example.org"))
+    params = {"s": "1", "o": option_ids(CRITERIA), "q": KEYWORD, "sort": "best"}
+    started = time.perf_counter()
+    client.get("/find-a-mentor/", params)
+    build_seconds = time.perf_counter() - started
+    for _ in range(10):
+        client.get("/find-a-mentor/", params)
+
+    out = {"index_build_s": round(build_seconds, 2)}
+    for page in (1, 50):
+        timings = []
+        for _ in range(REQUESTS):
+            t = time.perf_counter()
+            response = client.get("/find-a-mentor/", {**params, "page": page})
+            timings.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200
+        timings.sort()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/find-a-mentor/", {**params, "page": page})
+        html = response.content.decode()
+        out[f"page{page}"] = {
+            "median_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+            "queries": len(queries),
+            "shown": html.split("Page ", 1)[1].split("<", 1)[0] if "Page " in html else "1 of 1",
+        }
+    # Query count must not depend on the number of criteria either.
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/find-a-mentor/", {**params, "o": option_ids(CRITERIA[:1]), "page": 2})
+    out["queries_one_criterion"] = len(queries)
+    print(json.dumps(out))
+
+
+main()

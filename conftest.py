@@ -20,6 +20,8 @@ PASSWORD = "correct-horse-battery-staple"
 def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests change rows and search at once: the index looks for changes on every search.
+    settings.SEARCH_INDEX_CHECK_INTERVAL = 0
     # allauth's rate limits count in the cache; each test starts with none used.
     cache.clear()
     yield
@@ -217,10 +219,11 @@ def enrolled_mentee(mentee, option):
 def _fresh_search_index():
     """Each test starts with no search index: rows of a rolled-back test must not linger."""
     from mentoring.find import forget_criteria
+    from mentoring.models import forget_program_settings
     from mentoring.search import reset_indexes
 
-    reset_indexes()
-    forget_criteria()
+    for forget in (reset_indexes, forget_criteria, forget_program_settings):
+        forget()
     yield
-    reset_indexes()
-    forget_criteria()
+    for forget in (reset_indexes, forget_criteria, forget_program_settings):
+        forget()

@@ -1,6 +1,7 @@
 import functools
 import hashlib
 import zoneinfo
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -81,6 +82,63 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.profile.first_name if hasattr(self, "profile") else self.email
 
 
+def full_name(first_name, last_name, email):
+    return f"{first_name} {last_name}".strip() or email.split("@")[0]
+
+
+def initials(first_name, last_name, name):
+    return (first_name[:1] + last_name[:1]).upper() or name[:1].upper()
+
+
+def avatar_hue(user_id):
+    """A stable colour for the initials avatar, so a member always gets the same one."""
+    return int(hashlib.sha256(str(user_id).encode()).hexdigest()[:4], 16) % 360
+
+
+def location(city, region, country_code):
+    parts = [city, region, country_name(country_code) if country_code else ""]
+    return ", ".join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    """What a list of members shows, read with values_list(): building twenty Profile models
+    costs more than a search (see docs/benchmarks.md). Same names as Profile's."""
+
+    FIELDS = ("user_id", "user__email", "first_name", "last_name", "photo", "job_title",
+              "organization", "city", "region", "country")  # fmt: skip
+
+    user_id: int
+    email: str
+    first_name: str
+    last_name: str
+    photo: str
+    job_title: str
+    organization: str
+    city: str
+    region: str
+    country: str
+
+    @property
+    def full_name(self):
+        return full_name(self.first_name, self.last_name, self.email)
+
+    @property
+    def initials(self):
+        return initials(self.first_name, self.last_name, self.full_name)
+
+    @property
+    def avatar_hue(self):
+        return avatar_hue(self.user_id)
+
+    @property
+    def location(self):
+        return location(self.city, self.region, self.country)
+
+    def get_absolute_url(self):
+        return reverse("members:profile", args=[self.user_id])
+
+
 class ContactVisibility(models.TextChoices):
     MEMBERS = "members", "All signed-in members"
     PARTNERS = "partners", "Only my mentoring partners"
@@ -146,23 +204,19 @@ class Profile(models.Model):
 
     @property
     def full_name(self):
-        name = f"{self.first_name} {self.last_name}".strip()
-        return name or self.user.email.split("@")[0]
+        return full_name(self.first_name, self.last_name, self.user.email)
 
     @property
     def initials(self):
-        letters = (self.first_name[:1] + self.last_name[:1]).upper()
-        return letters or self.full_name[:1].upper()
+        return initials(self.first_name, self.last_name, self.full_name)
 
     @property
     def avatar_hue(self):
-        """A stable colour for the initials avatar, so a member always gets the same one."""
-        return int(hashlib.sha256(str(self.user_id).encode()).hexdigest()[:4], 16) % 360
+        return avatar_hue(self.user_id)
 
     @property
     def location(self):
-        parts = [self.city, self.region, country_name(self.country.code) if self.country else ""]
-        return ", ".join(part for part in parts if part)
+        return location(self.city, self.region, self.country.code if self.country else "")
 
     @property
     def public_contact_email(self):

@@ -1,5 +1,7 @@
 """Mentoring: the program's settings, the criteria staff configure, and members' enrollments."""
 
+import time
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,6 +21,13 @@ class Rhythm(models.TextChoices):
     WEEKLY = "weekly", "Weekly"
     BIWEEKLY = "biweekly", "Every two weeks"
     MONTHLY = "monthly", "Monthly"
+
+
+_current: dict = {}
+
+
+def forget_program_settings():
+    _current.clear()
 
 
 class ProgramSettings(models.Model):
@@ -61,12 +70,24 @@ class ProgramSettings(models.Model):
             ),
         ]
 
+    CACHE_SECONDS = 10
+
     def __str__(self):
         return "Program settings"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_program_settings()
+
     @classmethod
     def current(cls) -> "ProgramSettings":
+        """The settings row, read at most every few seconds per process: every page shows the
+        role names. A save in this process is seen at once, in others within CACHE_SECONDS."""
+        cached = _current.get("row")
+        if cached and time.monotonic() - _current["at"] < cls.CACHE_SECONDS:
+            return cached
         settings_row, _ = cls.objects.get_or_create(pk=1)
+        _current.update(row=settings_row, at=time.monotonic())
         return settings_row
 
     def role_label(self, role, plural=False) -> str:

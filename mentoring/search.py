@@ -197,11 +197,13 @@ class RoleIndex:
 
     def ensure_current(self):
         with self.lock:
-            ttl = getattr(settings, "SEARCH_INDEX_TTL", 900)
-            if self.built_at is None or time.monotonic() - self.built_at > ttl:
+            now = time.monotonic()
+            if self.built_at is None or now - self.built_at > settings.SEARCH_INDEX_TTL:
                 self.build()
-            else:
+                self.checked_at = now
+            elif now - self.checked_at >= settings.SEARCH_INDEX_CHECK_INTERVAL:
                 self.catch_up()
+                self.checked_at = now
 
     @property
     def name_rank(self):

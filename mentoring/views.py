@@ -7,22 +7,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from members import extensions
-from members.models import Profile, country_name
+from members.models import Profile, ProfileSummary, country_name
 from mentoring import find as find_params
 from mentoring import matching, search, services
 from mentoring.forms import EnrollmentForm, ParticipationForm
 from mentoring.models import Enrollment, ProgramSettings, Role
 
-RESULT_PROFILE_FIELDS = [
-    "first_name",
-    "last_name",
-    "photo",
-    "job_title",
-    "organization",
-    "city",
-    "region",
-    "country",
-]
 SORT_CHOICES = [
     ("best", "Best match"),
     ("name", "Name"),
@@ -166,28 +156,26 @@ def find(request, target_role):
 
 def _result_rows(results, form):
     """The page's members, read from the database so that what is shown is current, with the text
-    of each row prepared here: twenty rows of template look-ups cost more than the search."""
+    of each row prepared here: twenty rows of models and template look-ups cost more than the
+    search itself."""
     ids = [hit.enrollment_id for hit in results.hits]
-    enrollments = {
-        e.pk: e
-        for e in Enrollment.objects.participating()
+    found = {
+        enrollment_id: (max_mentees, ProfileSummary(*values))
+        for enrollment_id, max_mentees, *values in Enrollment.objects.participating()
         .filter(pk__in=ids)
-        .select_related("user__profile")
-        .only(
-            "user_id",
+        .values_list(
+            "id",
             "max_mentees",
-            "user__is_active",
-            *(f"user__profile__{name}" for name in RESULT_PROFILE_FIELDS),
+            *(f"user__profile__{f}" if f != "user__email" else f for f in ProfileSummary.FIELDS),
         )
     }
     labels = {o.pk: o.label for c in form.categories for o in c.active_options}
-    ribbons = extensions.ribbons_for(e.user_id for e in enrollments.values())
+    ribbons = extensions.ribbons_for(profile.user_id for _, profile in found.values())
     rows = []
     for hit in results.hits:
-        enrollment = enrollments.get(hit.enrollment_id)
-        if enrollment is None:
+        if hit.enrollment_id not in found:
             continue  # changed in the moment since the index looked
-        profile = enrollment.user.profile
+        max_mentees, profile = found[hit.enrollment_id]
         places = hit.open_places
         rows.append(
             {
@@ -198,15 +186,14 @@ def _result_rows(results, form):
                 "location": profile.location,
                 "score": hit.match.score,
                 "explanation": matching.explain(hit.match, labels),
-                "ribbons": ribbons.get(enrollment.user_id, []),
+                "ribbons": ribbons.get(profile.user_id, []),
                 "has_place": places is None or places > 0,
                 "places": None
                 if places is None
                 else (
-                    f"{places} of {enrollment.max_mentees} place"
-                    f"{'s' if enrollment.max_mentees != 1 else ''} open"
+                    f"{places} of {max_mentees} place{'s' if max_mentees != 1 else ''} open"
                     if places > 0
-                    else f"No open place: already mentoring {enrollment.max_mentees}"
+                    else f"No open place: already mentoring {max_mentees}"
                 ),
             }
         )

@@ -164,6 +164,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Find a Mentor's in-memory index is rebuilt from the database at least this often (seconds).
 SEARCH_INDEX_TTL = envint("SEARCH_INDEX_TTL", 900)
+# ...and looks for changed rows at most this often (seconds; 0: on every search). The rows a page
+# shows are read from the database either way.
+SEARCH_INDEX_CHECK_INTERVAL = float(envint("SEARCH_INDEX_CHECK_INTERVAL_MS", 1000)) / 1000
 
 # Production hardening: on whenever DEBUG is off (each can be relaxed by its variable).
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)

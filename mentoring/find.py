@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django_countries import countries
 
 from mentoring.matching import CategoryRule
-from mentoring.models import CriterionCategory, Enrollment, Role
+from mentoring.models import CriterionCategory, Role
 from mentoring.search import SORTS, WORD, Query
 
 MAX_KEYWORD = 200
@@ -66,13 +66,13 @@ def forget_criteria():
     _criteria_cache.clear()
 
 
-def build(params, *, searcher, searcher_enrollment: Enrollment, target_role: str) -> FindForm:
+def build(params, *, searcher, own_option_ids: list[int], target_role: str) -> FindForm:
     messages = []
     categories, options_by_category, category_of = criteria_for(target_role)
     rules = [CategoryRule(c.pk, c.name, c.weight, c.must_match, c.multiple) for c in categories]
 
     own = {}
-    for option_id in searcher_enrollment.choices.values_list("option_id", flat=True):
+    for option_id in own_option_ids:
         if option_id in category_of:
             own.setdefault(category_of[option_id], set()).add(option_id)
 

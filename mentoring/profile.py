@@ -5,13 +5,18 @@ from itertools import groupby
 from mentoring.models import Enrollment, EnrollmentChoice, ProgramSettings, Role
 
 
+def ribbon(role, program):
+    """The ribbon a member wears for an enrollment in `role`."""
+    return {"label": program.role_label(role), "kind": role}
+
+
 def ribbons(user_ids):
     program = ProgramSettings.current()
     result = {}
     rows = Enrollment.objects.enrolled().filter(user_id__in=user_ids).values_list("user_id", "role")
     # Mentor first, then mentee, whatever the database's ordering.
     for user_id, role in sorted(rows, key=lambda row: row[1] != Role.MENTOR):
-        result.setdefault(user_id, []).append({"label": program.role_label(role), "kind": role})
+        result.setdefault(user_id, []).append(ribbon(role, program))
     return result
 
 

@@ -413,36 +413,42 @@ def _by_category(
 
 
 def score_rows(index: RoleIndex, rows, query: Query) -> np.ndarray:
-    """match_score() for many rows at once, with the same formula (tests hold them equal)."""
+    """match_score() for many rows at once, with the same formula (tests hold them equal).
+
+    Two matrix products give, per row and category, the options shared with the searcher
+    (overlap) and the options the candidate chose in that category (offered).
+    """
     from mentoring.matching import MENTEE_SIDE, MENTOR_SIDE
 
-    earned = np.zeros(len(rows), dtype=np.float64)
-    total_weight = 0
-    searcher_is_mentee = query.target_role == Role.MENTOR
-    for category in query.categories:
-        wanted = query.criteria.get(category.id)
-        if category.must_match or category.weight <= 0 or not wanted:
-            continue
-        total_weight += category.weight
-        wanted_cols = [index.col_of[o] for o in wanted if o in index.col_of]
-        all_cols = [
-            index.col_of[o]
-            for o in query.options_by_category.get(category.id, [])
-            if o in index.col_of
-        ]
-        if not wanted_cols or not all_cols:
-            continue
-        sub = index.matrix[rows]
-        overlap = sub[:, wanted_cols].sum(axis=1).astype(np.float64)
-        offered = sub[:, all_cols].sum(axis=1).astype(np.float64)
-        searcher_side = overlap / len(wanted)
-        candidate_side = np.divide(overlap, offered, out=np.zeros_like(overlap), where=offered > 0)
-        mentee_side, mentor_side = (
-            (searcher_side, candidate_side)
-            if searcher_is_mentee
-            else (candidate_side, searcher_side)
-        )
-        earned += category.weight * (MENTEE_SIDE * mentee_side + MENTOR_SIDE * mentor_side)
-    if not total_weight:
-        return earned
-    return np.rint(100 * earned / total_weight)
+    scoring = [
+        c
+        for c in query.categories
+        if not c.must_match and c.weight > 0 and query.criteria.get(c.id)
+    ]
+    if not scoring or not len(rows):
+        return np.zeros(len(rows), dtype=np.float64)
+    n_cols = index.matrix.shape[1]
+    wanted = np.zeros((n_cols, len(scoring)), dtype=np.float32)
+    in_category = np.zeros((n_cols, len(scoring)), dtype=np.float32)
+    wanted_counts = np.zeros(len(scoring), dtype=np.float64)
+    weights = np.array([c.weight for c in scoring], dtype=np.float64)
+    for j, category in enumerate(scoring):
+        chosen = query.criteria[category.id]
+        wanted_counts[j] = len(chosen)
+        for option_id in chosen:
+            if option_id in index.col_of:
+                wanted[index.col_of[option_id], j] = 1
+        for option_id in query.options_by_category.get(category.id, []):
+            if option_id in index.col_of:
+                in_category[index.col_of[option_id], j] = 1
+    sub = index.matrix_f32[rows]
+    overlap = (sub @ wanted).astype(np.float64)
+    offered = (sub @ in_category).astype(np.float64)
+    searcher_side = overlap / wanted_counts
+    candidate_side = np.divide(overlap, offered, out=np.zeros_like(overlap), where=offered > 0)
+    if query.target_role == Role.MENTOR:
+        mentee_side, mentor_side = searcher_side, candidate_side
+    else:
+        mentee_side, mentor_side = candidate_side, searcher_side
+    earned = (MENTEE_SIDE * mentee_side + MENTOR_SIDE * mentor_side) @ weights
+    return np.rint(100 * earned / weights.sum())

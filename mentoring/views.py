@@ -2,16 +2,17 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from members import extensions
 from members.models import Profile, ProfileSummary, country_name
 from mentoring import find as find_params
 from mentoring import matching, search, services
 from mentoring.forms import EnrollmentForm, ParticipationForm
 from mentoring.models import Enrollment, ProgramSettings, Role
+from mentoring.profile import ribbon
 
 SORT_CHOICES = [
     ("best", "Best match"),
@@ -119,7 +120,12 @@ def find(request, target_role):
     """Find a Mentor (for enrolled mentees) and Find a Mentee (for enrolled mentors)."""
     program = ProgramSettings.current()
     searcher_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
-    own = Enrollment.objects.enrolled().filter(user=request.user, role=searcher_role).first()
+    # The searcher's enrollment and its choices in one query: (enrollment id, option id or None).
+    own = list(
+        Enrollment.objects.enrolled()
+        .filter(user=request.user, role=searcher_role)
+        .values_list("id", "choices__option_id")
+    )
     context = {
         "target_role": target_role,
         "searcher_role": searcher_role,
@@ -127,10 +133,13 @@ def find(request, target_role):
         "target_plural": program.role_label(target_role, plural=True),
         "searcher_label": program.role_label(searcher_role),
     }
-    if own is None:
+    if not own:
         return render(request, "mentoring/find_enroll_first.html", context)
     form = find_params.build(
-        request.GET, searcher=request.user, searcher_enrollment=own, target_role=target_role
+        request.GET,
+        searcher=request.user,
+        own_option_ids=[option_id for _, option_id in own if option_id is not None],
+        target_role=target_role,
     )
     results = search.run(form.query)
     page_params = request.GET.copy()
@@ -143,7 +152,7 @@ def find(request, target_role):
     context |= {
         "form": form,
         "results": results,
-        "rows": _result_rows(results, form),
+        "rows": _result_rows(results, form, program),
         "page_query": page_params.urlencode(),
         "sort_choices": SORT_CHOICES,
         "country_choices": [(code, country_name(code)) for code in results.countries],
@@ -154,29 +163,36 @@ def find(request, target_role):
     return render(request, "mentoring/find.html", context)
 
 
-def _result_rows(results, form):
-    """The page's members, read from the database so that what is shown is current, with the text
-    of each row prepared here: twenty rows of models and template look-ups cost more than the
-    search itself."""
+def _result_rows(results, form, program):
+    """The page's members, read from the database in one query so that what is shown is current,
+    with the text of each row prepared here: twenty rows of models and template look-ups cost
+    more than the search itself."""
+    target_role = form.query.target_role
+    other_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
     ids = [hit.enrollment_id for hit in results.hits]
+    also_other = Enrollment.objects.enrolled().filter(user_id=OuterRef("user_id"), role=other_role)
     found = {
-        enrollment_id: (max_mentees, ProfileSummary(*values))
-        for enrollment_id, max_mentees, *values in Enrollment.objects.participating()
+        enrollment_id: (max_mentees, both, ProfileSummary(*values))
+        for enrollment_id, max_mentees, both, *values in Enrollment.objects.participating()
         .filter(pk__in=ids)
+        .annotate(both=Exists(also_other))
         .values_list(
             "id",
             "max_mentees",
-            *(f"user__profile__{f}" if f != "user__email" else f for f in ProfileSummary.FIELDS),
+            "both",
+            *(f if f == "user__email" else f"user__profile__{f}" for f in ProfileSummary.FIELDS),
         )
     }
     labels = {o.pk: o.label for c in form.categories for o in c.active_options}
-    ribbons = extensions.ribbons_for(profile.user_id for _, profile in found.values())
     rows = []
     for hit in results.hits:
         if hit.enrollment_id not in found:
             continue  # changed in the moment since the index looked
-        max_mentees, profile = found[hit.enrollment_id]
+        max_mentees, both, profile = found[hit.enrollment_id]
         places = hit.open_places
+        roles = sorted(
+            [target_role, other_role] if both else [target_role], key=lambda r: r != Role.MENTOR
+        )
         rows.append(
             {
                 "profile": profile,
@@ -186,7 +202,7 @@ def _result_rows(results, form):
                 "location": profile.location,
                 "score": hit.match.score,
                 "explanation": matching.explain(hit.match, labels),
-                "ribbons": ribbons.get(profile.user_id, []),
+                "ribbons": [ribbon(role, program) for role in roles],
                 "has_place": places is None or places > 0,
                 "places": None
                 if places is None

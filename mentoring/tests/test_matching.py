@@ -92,6 +92,10 @@ def test_the_search_scores_rows_exactly_like_match_score(searcher_is_mentee):
         col_of = {o: i for i, o in enumerate(all_options)}
         matrix = np.zeros((200, len(all_options)), dtype=bool)
 
+        @property
+        def matrix_f32(self):
+            return self.matrix.astype(np.float32)
+
     candidates = []
     for row in range(200):
         chosen = {
@@ -111,7 +115,7 @@ def test_the_search_scores_rows_exactly_like_match_score(searcher_is_mentee):
         options_by_category=options,
     )
 
-    vectorised = score_rows(FakeIndex, np.arange(200), query)
+    vectorised = score_rows(FakeIndex(), np.arange(200), query)
 
     expected = [
         match_score(searcher, c, CATEGORIES, searcher_is_mentee=searcher_is_mentee).score

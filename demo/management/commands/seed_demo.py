@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from demo.seed import DEMO_MEMBER_PASSWORD, ensure_demo_accounts, seed_members
 from members.models import User
@@ -28,6 +29,11 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             created = seed_members(members, seed=seed)
+            if created and connection.vendor == "postgresql":
+                # Fresh statistics, or the planner guesses badly about a million new rows until
+                # autovacuum gets round to them (measured: a 0.07 ms query took 30 ms).
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
             self.stdout.write(
                 f"Created {created} demo members in {time.monotonic() - started:.1f} s "
                 f"({members - created} already there)."

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Q
 
-from members.models import Profile
+from members.models import Profile, ProfileSummary
 from mentoring.matching import CategoryRule, Match, match_score
 from mentoring.models import CriterionOption, Enrollment, EnrollmentChoice, EnrollmentStatus, Role
 
@@ -75,6 +75,10 @@ class RoleIndex:
             "user__profile__bio",
             "user__profile__country",
             "user__profile__time_zone",
+            "user__email",
+            "user__profile__photo",
+            "user__profile__city",
+            "user__profile__region",
         )
 
     def build(self):
@@ -98,6 +102,7 @@ class RoleIndex:
         self.matrix = np.zeros((n, len(self.option_ids)), dtype=bool)
         self.texts = [""] * n
         self.names = [""] * n
+        self.cards = [None] * n
         self.row_of = {}
         for row_index, row in enumerate(rows):
             self.row_of[row[0]] = row_index
@@ -113,7 +118,7 @@ class RoleIndex:
 
     def _set_row(self, i, row):
         (eid, uid, status, return_date, until, capacity, created, statement, active, last_login,
-         first, last, title, org, bio, country, tz) = row  # fmt: skip
+         first, last, title, org, bio, country, tz, email, photo, city, region) = row  # fmt: skip
         self.ids[i] = eid
         self.user_ids[i] = uid
         self.status[i] = STATUS_CODE[status]
@@ -126,6 +131,11 @@ class RoleIndex:
         self.country[i] = country or ""
         self.time_zone[i] = tz or ""
         self.names[i] = f"{last} {first}".casefold()
+        # What a result row shows, so that a page of results needs no query of its own.
+        self.cards[i] = ProfileSummary(
+            uid, email, first or "", last or "", photo or "", title or "", org or "",
+            city or "", region or "", country or "",
+        )  # fmt: skip
         self.texts[i] = " ".join(
             [first or "", last or "", title or "", org or "", bio or "", statement or ""]
         ).casefold()
@@ -140,6 +150,7 @@ class RoleIndex:
         self.matrix = grow(self.matrix, (self.matrix.shape[1],))
         self.texts.extend([""] * count)
         self.names.extend([""] * count)
+        self.cards.extend([None] * count)
 
     def catch_up(self):
         latest = self._latest_changes()
@@ -302,6 +313,8 @@ class Hit:
     enrollment_id: int
     match: Match
     open_places: int | None
+    capacity: int
+    card: ProfileSummary
 
 
 @dataclass
@@ -398,7 +411,9 @@ def run(query: Query) -> Results:
             searcher_is_mentee=query.target_role == Role.MENTOR,
         )
         places = int(open_places[row]) if query.target_role == Role.MENTOR else None
-        hits.append(Hit(int(index.ids[row]), match, places))
+        hits.append(
+            Hit(int(index.ids[row]), match, places, int(index.capacity[row]), index.cards[row])
+        )
     return Results(total, page, pages, hits, facets, *index.places)
 
 

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from members.models import Profile, ProfileSummary, country_name
+from members.models import Profile, User, country_name
 from mentoring import find as find_params
 from mentoring import matching, search, services
 from mentoring.forms import EnrollmentForm, ParticipationForm
@@ -164,35 +164,25 @@ def find(request, target_role):
 
 
 def _result_rows(results, form, program):
-    """The page's members, read from the database in one query so that what is shown is current,
-    with the text of each row prepared here: twenty rows of models and template look-ups cost
-    more than the search itself."""
+    """The page's rows, with their text prepared here (twenty rows of template look-ups cost more
+    than the search). What a row shows comes from the search index, at most a second old; one
+    query checks the accounts are still active and which members also hold the other role."""
     target_role = form.query.target_role
     other_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
-    ids = [hit.enrollment_id for hit in results.hits]
-    also_other = Enrollment.objects.enrolled().filter(user_id=OuterRef("user_id"), role=other_role)
-    found = {
-        enrollment_id: (max_mentees, both, ProfileSummary(*values))
-        for enrollment_id, max_mentees, both, *values in Enrollment.objects.participating()
-        .filter(pk__in=ids)
+    also_other = Enrollment.objects.enrolled().filter(user_id=OuterRef("pk"), role=other_role)
+    holds_both = dict(
+        User.objects.filter(pk__in=[hit.card.user_id for hit in results.hits], is_active=True)
         .annotate(both=Exists(also_other))
-        .values_list(
-            "id",
-            "max_mentees",
-            "both",
-            *(f if f == "user__email" else f"user__profile__{f}" for f in ProfileSummary.FIELDS),
-        )
-    }
+        .values_list("pk", "both")
+    )
     labels = {o.pk: o.label for c in form.categories for o in c.active_options}
     rows = []
     for hit in results.hits:
-        if hit.enrollment_id not in found:
-            continue  # changed in the moment since the index looked
-        max_mentees, both, profile = found[hit.enrollment_id]
+        profile = hit.card
+        if profile.user_id not in holds_both:
+            continue  # the account was switched off since the index looked
+        roles = [target_role, other_role] if holds_both[profile.user_id] else [target_role]
         places = hit.open_places
-        roles = sorted(
-            [target_role, other_role] if both else [target_role], key=lambda r: r != Role.MENTOR
-        )
         rows.append(
             {
                 "profile": profile,
@@ -202,14 +192,16 @@ def _result_rows(results, form, program):
                 "location": profile.location,
                 "score": hit.match.score,
                 "explanation": matching.explain(hit.match, labels),
-                "ribbons": [ribbon(role, program) for role in roles],
+                "ribbons": [
+                    ribbon(role, program) for role in sorted(roles, key=lambda r: r != Role.MENTOR)
+                ],
                 "has_place": places is None or places > 0,
                 "places": None
                 if places is None
                 else (
-                    f"{places} of {max_mentees} place{'s' if max_mentees != 1 else ''} open"
+                    f"{places} of {hit.capacity} place{'s' if hit.capacity != 1 else ''} open"
                     if places > 0
-                    else f"No open place: already mentoring {max_mentees}"
+                    else f"No open place: already mentoring {hit.capacity}"
                 ),
             }
         )

@@ -359,3 +359,33 @@ def test_an_htmx_request_gets_the_page_to_swap_in(client, enrolled_mentee, add_m
     assert response.status_code == 200
     assert 'id="find"' in response.content.decode()
     assert names(response) == ["Via Htmx"]
+
+
+def test_an_account_switched_off_leaves_the_results_at_once(
+    client, enrolled_mentee, add_mentor, option
+):
+    leaving = add_mentor("Soon", "Gone", [(SKILLS, "Negotiation")])
+    add_mentor("Still", "Here", [(SKILLS, "Negotiation")])
+    client.force_login(enrolled_mentee)
+    assert sorted(names(search(client, option, (SKILLS, "Negotiation")))) == [
+        "Soon Gone",
+        "Still Here",
+    ]
+
+    # Staff switch the account off in the admin: no timestamp the index watches changes.
+    leaving.is_active = False
+    leaving.save()
+
+    assert names(search(client, option, (SKILLS, "Negotiation"))) == ["Still Here"]
+
+
+def test_a_changed_name_shows_in_the_results(client, enrolled_mentee, add_mentor, option):
+    mentor = add_mentor("Old", "Name", [(SKILLS, "Negotiation")])
+    client.force_login(enrolled_mentee)
+    assert names(search(client, option, (SKILLS, "Negotiation"))) == ["Old Name"]
+
+    profile = mentor.profile
+    profile.first_name = "New"
+    profile.save()
+
+    assert names(search(client, option, (SKILLS, "Negotiation"))) == ["New Name"]

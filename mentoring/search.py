@@ -337,6 +337,12 @@ def _any_of(index, option_ids):
 
 def run(query: Query) -> Results:
     index = index_for(query.target_role)
+    # A catch-up in another thread of this process replaces arrays; search one consistent state.
+    with index.lock:
+        return _run(index, query)
+
+
+def _run(index: RoleIndex, query: Query) -> Results:
     today = (query.today or date.today()).toordinal()
 
     # Who may be listed at all: participating today, active account, not the searcher.

@@ -110,8 +110,32 @@ def location(city, region, country_code):
     return ", ".join(part for part in parts if part)
 
 
+class ShownAsMember:
+    """How a member is shown wherever they appear; shared by Profile and ProfileSummary, which
+    provide first_name, last_name, user_id, city, region, account_email and country_code."""
+
+    @property
+    def full_name(self):
+        return full_name(self.first_name, self.last_name, self.account_email)
+
+    @property
+    def initials(self):
+        return initials(self.first_name, self.last_name, self.full_name)
+
+    @property
+    def avatar_hue(self):
+        return avatar_hue(self.user_id)
+
+    @property
+    def location(self):
+        return location(self.city, self.region, self.country_code)
+
+    def get_absolute_url(self):
+        return profile_url(self.user_id)
+
+
 @dataclass(frozen=True)
-class ProfileSummary:
+class ProfileSummary(ShownAsMember):
     """What a list of members shows, read with values_list(): building twenty Profile models
     costs more than a search (see docs/benchmarks.md). Same names as Profile's."""
 
@@ -130,23 +154,12 @@ class ProfileSummary:
     country: str
 
     @property
-    def full_name(self):
-        return full_name(self.first_name, self.last_name, self.email)
+    def account_email(self):
+        return self.email
 
     @property
-    def initials(self):
-        return initials(self.first_name, self.last_name, self.full_name)
-
-    @property
-    def avatar_hue(self):
-        return avatar_hue(self.user_id)
-
-    @property
-    def location(self):
-        return location(self.city, self.region, self.country)
-
-    def get_absolute_url(self):
-        return profile_url(self.user_id)
+    def country_code(self):
+        return self.country
 
 
 class ContactVisibility(models.TextChoices):
@@ -164,7 +177,7 @@ class ProfileQuerySet(models.QuerySet):
         return self.filter(user__is_active=True)
 
 
-class Profile(models.Model):
+class Profile(ShownAsMember, models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True
     )
@@ -213,20 +226,12 @@ class Profile(models.Model):
         return profile_url(self.user_id)
 
     @property
-    def full_name(self):
-        return full_name(self.first_name, self.last_name, self.user.email)
+    def account_email(self):
+        return self.user.email
 
     @property
-    def initials(self):
-        return initials(self.first_name, self.last_name, self.full_name)
-
-    @property
-    def avatar_hue(self):
-        return avatar_hue(self.user_id)
-
-    @property
-    def location(self):
-        return location(self.city, self.region, self.country.code if self.country else "")
+    def country_code(self):
+        return self.country.code if self.country else ""
 
     @property
     def public_contact_email(self):

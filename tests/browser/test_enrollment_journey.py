@@ -9,7 +9,7 @@ from mentoring.models import Enrollment, EnrollmentStatus
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "members",
     "mentoring",
+    "notifications",
     "demo",
 ]
 
@@ -151,7 +152,10 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
-EMAIL_BACKEND = (
+# Every email is stored and sent by the background worker (notifications.delivery), which hands it
+# to DELIVERY_EMAIL_BACKEND: SMTP when EMAIL_HOST is set, otherwise the console.
+EMAIL_BACKEND = "notifications.backends.QueuedEmailBackend"
+DELIVERY_EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"

@@ -85,16 +85,19 @@ def test_without_email_host_emails_go_to_the_console(settings):
         "shell",
         "--no-imports",
         "-c",
-        "from django.conf import settings; print(settings.EMAIL_BACKEND)",
+        "from django.conf import settings; print(settings.EMAIL_BACKEND, settings.DELIVERY_EMAIL_BACKEND)",
         EMAIL_HOST="",
     )
-    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+    assert result.stdout.split() == [
+        "notifications.backends.QueuedEmailBackend",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
     result = manage(
         "shell",
         "--no-imports",
         "-c",
-        "from django.conf import settings; print(settings.EMAIL_BACKEND)",
+        "from django.conf import settings; print(settings.EMAIL_BACKEND, settings.DELIVERY_EMAIL_BACKEND)",
         EMAIL_HOST="smtp.example.org",
     )
-    assert result.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"
+    assert result.stdout.split()[1] == "django.core.mail.backends.smtp.EmailBackend"
     assert live.DEFAULT_FROM_EMAIL

@@ -1,0 +1,88 @@
+"""Durable email delivery through django-tasks (database backend, `manage.py db_worker`).
+
+django-tasks has no automatic retry: a delivery that fails re-enqueues itself with `run_after`,
+backing off 5 s, 10 s, 20 s … capped at DELIVERY_MAX_DELAY, so an email leaves within a minute of
+the mail server's return. A row already marked sent is never sent again.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from notifications.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+FIRST_DELAY = timedelta(seconds=5)
+DELIVERY_MAX_DELAY = timedelta(seconds=60)
+
+
+def queue_message(message) -> OutgoingEmail:
+    """Store a django.core.mail message and enqueue its delivery, in the current transaction."""
+    html = ""
+    for content, mimetype in getattr(message, "alternatives", []) or []:
+        if mimetype == "text/html":
+            html = content
+    with transaction.atomic():
+        email = OutgoingEmail.objects.create(
+            from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+            to=list(message.to),
+            cc=list(message.cc),
+            bcc=list(message.bcc),
+            reply_to=list(message.reply_to),
+            subject=str(message.subject),
+            body=str(message.body),
+            html=html,
+            headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+        )
+        deliver_email.enqueue(email.pk)
+    return email
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return min(FIRST_DELAY * (2 ** max(attempts - 1, 0)), DELIVERY_MAX_DELAY)
+
+
+@task()
+def deliver_email(email_id: int) -> str:
+    email = OutgoingEmail.objects.filter(pk=email_id).first()
+    if email is None or email.status == OutgoingEmail.Status.SENT:
+        return "nothing to do"
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body,
+        from_email=email.from_email,
+        to=email.to,
+        cc=email.cc,
+        bcc=email.bcc,
+        reply_to=email.reply_to,
+        headers=email.headers,
+        connection=get_connection(settings.DELIVERY_EMAIL_BACKEND),
+    )
+    if email.html:
+        message.attach_alternative(email.html, "text/html")
+    try:
+        message.send()
+    except Exception as error:  # the server refused or is unreachable: try again later
+        attempts = email.attempts + 1
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            attempts=attempts, last_error=repr(error)[:2000]
+        )
+        delay = retry_delay(attempts)
+        deliver_email.using(run_after=timezone.now() + delay).enqueue(email.pk)
+        logger.warning(
+            "Email %s not sent (attempt %s), retrying in %s: %r", email.pk, attempts, delay, error
+        )
+        return "retrying"
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=OutgoingEmail.Status.SENT,
+        sent_at=timezone.now(),
+        attempts=email.attempts + 1,
+        last_error="",
+    )
+    return "sent"

@@ -5,7 +5,10 @@ from mentoring.models import (
     CriterionOption,
     Enrollment,
     EnrollmentChoice,
+    MentoringRequest,
     ProgramSettings,
+    Relationship,
+    TimelineEntry,
 )
 
 
@@ -23,7 +26,14 @@ class ProgramSettingsAdmin(admin.ModelAdmin):
         ),
         (
             "Recommendations",
-            {"fields": ["recommended_mentees", "default_length_months", "default_rhythm"]},
+            {
+                "fields": [
+                    "recommended_mentees",
+                    "default_length_months",
+                    "default_rhythm",
+                    "max_open_requests",
+                ]
+            },
         ),
     ]
 
@@ -119,3 +129,50 @@ class EnrollmentAdmin(admin.ModelAdmin):
     @admin.display(description="Name")
     def member_name(self, enrollment):
         return enrollment.user.profile.full_name
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEntry
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "actor", "from_state", "to_state", "note"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MentoringRequest)
+class MentoringRequestAdmin(admin.ModelAdmin):
+    """Read-only here: changes go through mentoring.relationships (staff actions arrive with the staff pages)."""
+
+    list_display = ["pk", "requester", "recipient", "status", "created_at", "answered_at"]
+    list_filter = ["status"]
+    search_fields = ["requester__email", "recipient__email"]
+    inlines = [TimelineInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in MentoringRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Relationship)
+class RelationshipAdmin(admin.ModelAdmin):
+    list_display = ["pk", "mentor", "mentee", "status", "started_at", "completed_at", "outcome"]
+    list_filter = ["status", "outcome"]
+    search_fields = ["mentor__email", "mentee__email"]
+    inlines = [TimelineInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Relationship._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -53,6 +53,11 @@ class ProgramSettings(models.Model):
     default_rhythm = models.CharField(
         "suggested meeting rhythm", max_length=16, choices=Rhythm, default=Rhythm.MONTHLY
     )
+    max_open_requests = models.PositiveSmallIntegerField(
+        "open requests a member may have waiting at once",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
 
     class Meta:
         verbose_name = "program settings"
@@ -312,3 +317,167 @@ class EnrollmentChoice(models.Model):
 
     def __str__(self):
         return f"{self.enrollment}: {self.option}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class DeclineReason(models.TextChoices):
+    NO_TIME = "no_time", "I do not have time at the moment"
+    NOT_A_FIT = "not_a_fit", "My experience is not a good fit for these goals"
+    FULL = "full", "I already have as many mentoring partners as I can take"
+    OTHER = "other", "Another reason"
+
+
+class MentoringRequest(models.Model):
+    """A request from a mentee to a mentor, or from a mentor to a mentee."""
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="requests_sent"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="requests_received"
+    )
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    mentee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=RequestStatus, default=RequestStatus.PENDING)
+    message = models.TextField(max_length=2000, blank=True)
+    goals = models.TextField("what the mentee hopes to work on", max_length=2000, blank=True)
+    decline_reason = models.CharField(max_length=12, choices=DeclineReason, blank=True)
+    decline_note = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One pending request per mentor-mentee pair, whoever sent it: a double submission
+            # or two members asking each other at once leaves one.
+            models.UniqueConstraint(
+                fields=["mentor", "mentee"],
+                condition=Q(status="pending"),
+                name="one_pending_request_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mentor=models.F("mentee")), name="request_not_to_oneself"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(requester=models.F("mentor"), recipient=models.F("mentee"))
+                    | Q(requester=models.F("mentee"), recipient=models.F("mentor"))
+                ),
+                name="request_between_its_mentor_and_mentee",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RequestStatus.values), name="request_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"Request {self.pk}: {self.requester} → {self.recipient} ({self.status})"
+
+    @property
+    def is_pending(self):
+        return self.status == RequestStatus.PENDING
+
+
+class RelationshipStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+
+
+class Outcome(models.TextChoices):
+    GOALS_MET = "goals_met", "Goals met"
+    NOT_A_FIT = "not_a_fit", "Not a good fit"
+    SCHEDULES = "schedules", "Our schedules did not allow it"
+    OTHER = "other", "Other"
+
+
+class RelationshipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=RelationshipStatus.ACTIVE)
+
+
+class Relationship(models.Model):
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentoring_as_mentor"
+    )
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentoring_as_mentee"
+    )
+    request = models.OneToOneField(
+        MentoringRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="relationship",
+    )
+    status = models.CharField(
+        max_length=10, choices=RelationshipStatus, default=RelationshipStatus.ACTIVE
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome, blank=True)
+    note_to_partner = models.TextField(max_length=2000, blank=True)
+    feedback_for_staff = models.TextField(max_length=4000, blank=True)
+
+    objects = RelationshipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentor", "mentee"],
+                condition=Q(status="active"),
+                name="one_active_relationship_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mentor=models.F("mentee")), name="relationship_not_with_oneself"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", completed_at__isnull=True)
+                | Q(status="completed", completed_at__isnull=False),
+                name="relationship_completed_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.mentor} mentoring {self.mentee} ({self.status})"
+
+
+class TimelineEntry(models.Model):
+    """Who changed what, when and why: one row per state change of a request or relationship."""
+
+    request = models.ForeignKey(
+        MentoringRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline"
+    )
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "timeline entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(request__isnull=False) | Q(relationship__isnull=False),
+                name="timeline_entry_has_subject",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_state or '—'} → {self.to_state}"

@@ -20,11 +20,18 @@ from datetime import date
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 
 from members.models import Profile, ProfileSummary
 from mentoring.matching import CategoryRule, Match, match_score
-from mentoring.models import CriterionOption, Enrollment, EnrollmentChoice, EnrollmentStatus, Role
+from mentoring.models import (
+    CriterionOption,
+    Enrollment,
+    EnrollmentChoice,
+    EnrollmentStatus,
+    Relationship,
+    Role,
+)
 
 WORD = re.compile(r"\w+")
 STATUS_CODE = {
@@ -111,6 +118,7 @@ class RoleIndex:
             enrollment__role=self.role
         ).values_list("enrollment_id", "option_id"):
             self.matrix[self.row_of[enrollment_id], self.col_of[option_id]] = True
+        self._count_active_mentees(self.row_of.values(), every_row=True)
         self._forget_derived()
         self._vocabulary = None
         self.seen = latest
@@ -139,6 +147,24 @@ class RoleIndex:
         self.texts[i] = " ".join(
             [first or "", last or "", title or "", org or "", bio or "", statement or ""]
         ).casefold()
+
+    def _count_active_mentees(self, rows, every_row=False):
+        """How many active relationships each mentor row has, for "open places"."""
+        if self.role != Role.MENTOR:
+            return
+        rows = list(rows)
+        by_user = {int(self.user_ids[i]): i for i in rows}
+        for i in rows:
+            self.active_count[i] = 0
+        relationships = Relationship.objects.active()
+        if not every_row:
+            relationships = relationships.filter(mentor_id__in=list(by_user))
+        counts = (
+            relationships.values("mentor_id").annotate(n=Count("id")).values_list("mentor_id", "n")
+        )
+        for user_id, n in counts:
+            if user_id in by_user:
+                self.active_count[by_user[user_id]] = n
 
     def _append(self, count):
         def grow(array, extra_shape=()):
@@ -191,6 +217,8 @@ class RoleIndex:
                 self._dirty.add(i)
         for enrollment_id, option_id in choices:
             self.matrix[self.row_of[enrollment_id], self.col_of[option_id]] = True
+        # Accepting or completing a relationship touches the mentor's enrollment, so its row is here.
+        self._count_active_mentees(self.row_of[eid] for eid in ids)
         self._forget_derived()
         self.seen = latest
 

@@ -127,6 +127,7 @@ def test_program_settings_page_edits_the_role_names(admin_client):
             "recommended_mentees": 2,
             "default_length_months": 6,
             "default_rhythm": "monthly",
+            "max_open_requests": 5,
         },
     )
 

@@ -1,0 +1,233 @@
+"""Requests and relationships: every state change in one place, a small state machine.
+
+    request:      pending → accepted | declined | withdrawn | expired
+    relationship: active → completed
+
+Each function checks the state and the rules, raises RequestError with a message the member can
+act on, changes state in one transaction, and writes a TimelineEntry. Capacity is checked under a
+row lock on the mentor's enrollment, so two accepts can never both take the last place.
+(Emails for these changes arrive with their templates; delivery itself is notifications'.)
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from mentoring.models import (
+    DeclineReason,
+    Enrollment,
+    MentoringRequest,
+    Outcome,
+    ProgramSettings,
+    Relationship,
+    RelationshipStatus,
+    RequestStatus,
+    Role,
+    TimelineEntry,
+)
+
+
+class RequestError(Exception):
+    """A rule refused the change; str(error) is the message for the member."""
+
+
+class NotYours(RequestError):
+    """The member may not act on this request or relationship (views answer 404)."""
+
+
+def active_mentee_count(mentor) -> int:
+    return Relationship.objects.active().filter(mentor=mentor).count()
+
+
+def _record(*, actor, to_state, from_state="", request=None, relationship=None, note=""):
+    TimelineEntry.objects.create(
+        request=request,
+        relationship=relationship,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+    )
+
+
+@transaction.atomic
+def send_request(requester, recipient, *, recipient_role: str, message: str = "", goals: str = ""):
+    """A member asks another to be their mentor (recipient_role="mentor") or mentee."""
+    if recipient_role not in Role.values:
+        raise RequestError("Unknown role.")
+    if requester.pk == recipient.pk:
+        raise RequestError("You cannot send a request to yourself.")
+    program = ProgramSettings.current()
+    requester_role = Role.MENTEE if recipient_role == Role.MENTOR else Role.MENTOR
+    label = program.role_label(recipient_role)
+    if not Enrollment.objects.enrolled().filter(user=requester, role=requester_role).exists():
+        raise RequestError(
+            f"Enroll as a {program.role_label(requester_role)} before you request a {label}."
+        )
+    target = Enrollment.objects.participating().filter(user=recipient, role=recipient_role).first()
+    if target is None:
+        raise RequestError(f"This member is not taking {label.lower()} requests at the moment.")
+    mentor, mentee = (
+        (recipient, requester) if recipient_role == Role.MENTOR else (requester, recipient)
+    )
+    if MentoringRequest.objects.filter(
+        mentor=mentor, mentee=mentee, status=RequestStatus.PENDING
+    ).exists():
+        raise RequestError("A request between the two of you is already waiting for an answer.")
+    if Relationship.objects.active().filter(mentor=mentor, mentee=mentee).exists():
+        raise RequestError("You are already in a mentoring relationship together.")
+    mentor_enrollment = Enrollment.objects.get(user=mentor, role=Role.MENTOR)
+    if active_mentee_count(mentor) >= mentor_enrollment.max_mentees:
+        raise RequestError(f"This {program.mentor_label.lower()} has no open place at the moment.")
+    waiting = MentoringRequest.objects.filter(
+        requester=requester, status=RequestStatus.PENDING
+    ).count()
+    if waiting >= program.max_open_requests:
+        raise RequestError(
+            f"You already have {waiting} requests waiting for an answer, the most the program allows. "
+            "Withdraw one or wait for an answer."
+        )
+    try:
+        with transaction.atomic():
+            request = MentoringRequest.objects.create(
+                requester=requester,
+                recipient=recipient,
+                mentor=mentor,
+                mentee=mentee,
+                message=message.strip(),
+                goals=goals.strip(),
+            )
+    except IntegrityError:
+        # A double submission (or the other member asking at the same moment) got there first.
+        raise RequestError(
+            "A request between the two of you is already waiting for an answer."
+        ) from None
+    _record(actor=requester, request=request, to_state=RequestStatus.PENDING)
+    return request
+
+
+def _locked_request(request_id, user, *, as_recipient: bool) -> MentoringRequest:
+    request = MentoringRequest.objects.select_for_update().filter(pk=request_id).first()
+    owner_id = (
+        request.recipient_id if request and as_recipient else getattr(request, "requester_id", None)
+    )
+    if request is None or owner_id != user.pk:
+        raise NotYours("No such request.")
+    return request
+
+
+@transaction.atomic
+def accept_request(request_id: int, by) -> Relationship:
+    """The recipient accepts: the relationship starts. Accepting again changes nothing."""
+    request = _locked_request(request_id, by, as_recipient=True)
+    if request.status == RequestStatus.ACCEPTED:
+        return request.relationship
+    if request.status != RequestStatus.PENDING:
+        raise RequestError(
+            f"This request was {request.get_status_display().lower()} and can no longer be accepted."
+        )
+    # A row lock: two accepts must not both see a free place.
+    mentor_enrollment = (
+        Enrollment.objects.select_for_update()
+        .filter(user=request.mentor_id, role=Role.MENTOR)
+        .first()
+    )
+    program = ProgramSettings.current()
+    if mentor_enrollment is None or mentor_enrollment.is_withdrawn:
+        raise RequestError(f"The {program.mentor_label.lower()} is no longer enrolled.")
+    if active_mentee_count(request.mentor_id) >= mentor_enrollment.max_mentees:
+        raise RequestError(
+            f"No open place: the {program.mentor_label.lower()} already mentors "
+            f"{mentor_enrollment.max_mentees} {program.mentee_label_plural.lower()}. Raise the limit on "
+            "Mentor Status or complete a relationship first."
+        )
+    now = timezone.now()
+    request.status = RequestStatus.ACCEPTED
+    request.answered_at = now
+    request.save(update_fields=["status", "answered_at"])
+    relationship = Relationship.objects.create(
+        mentor_id=request.mentor_id, mentee_id=request.mentee_id, request=request, started_at=now
+    )
+    _record(
+        actor=by, request=request, from_state=RequestStatus.PENDING, to_state=RequestStatus.ACCEPTED
+    )
+    _record(actor=by, relationship=relationship, to_state=RelationshipStatus.ACTIVE)
+    # The mentor's open places changed: the search index catches up by this timestamp.
+    Enrollment.objects.filter(pk=mentor_enrollment.pk).update(updated_at=now)
+    return relationship
+
+
+@transaction.atomic
+def decline_request(request_id: int, by, *, reason: str, note: str = "") -> MentoringRequest:
+    if reason not in DeclineReason.values:
+        raise RequestError("Please choose a reason from the list.")
+    request = _locked_request(request_id, by, as_recipient=True)
+    if request.status != RequestStatus.PENDING:
+        raise RequestError("This request has already been answered.")
+    request.status = RequestStatus.DECLINED
+    request.answered_at = timezone.now()
+    request.decline_reason = reason
+    request.decline_note = note.strip()
+    request.save(update_fields=["status", "answered_at", "decline_reason", "decline_note"])
+    _record(
+        actor=by,
+        request=request,
+        from_state=RequestStatus.PENDING,
+        to_state=RequestStatus.DECLINED,
+        note=reason,
+    )
+    return request
+
+
+@transaction.atomic
+def withdraw_request(request_id: int, by) -> MentoringRequest:
+    request = _locked_request(request_id, by, as_recipient=False)
+    if request.status != RequestStatus.PENDING:
+        raise RequestError("This request has already been answered.")
+    request.status = RequestStatus.WITHDRAWN
+    request.answered_at = timezone.now()
+    request.save(update_fields=["status", "answered_at"])
+    _record(
+        actor=by,
+        request=request,
+        from_state=RequestStatus.PENDING,
+        to_state=RequestStatus.WITHDRAWN,
+    )
+    return request
+
+
+@transaction.atomic
+def complete_relationship(
+    relationship_id: int,
+    by,
+    *,
+    outcome: str,
+    note_to_partner: str = "",
+    feedback_for_staff: str = "",
+) -> Relationship:
+    """Either member marks an active relationship completed; both can search again at once."""
+    if outcome not in Outcome.values:
+        raise RequestError("Please choose how the mentoring ended.")
+    relationship = Relationship.objects.select_for_update().filter(pk=relationship_id).first()
+    if relationship is None or by.pk not in (relationship.mentor_id, relationship.mentee_id):
+        raise NotYours("No such relationship.")
+    if relationship.status != RelationshipStatus.ACTIVE:
+        raise RequestError("This relationship has already been completed.")
+    now = timezone.now()
+    relationship.status = RelationshipStatus.COMPLETED
+    relationship.completed_at = now
+    relationship.completed_by = by
+    relationship.outcome = outcome
+    relationship.note_to_partner = note_to_partner.strip()
+    relationship.feedback_for_staff = feedback_for_staff.strip()
+    relationship.save()
+    _record(
+        actor=by,
+        relationship=relationship,
+        from_state=RelationshipStatus.ACTIVE,
+        to_state=RelationshipStatus.COMPLETED,
+        note=outcome,
+    )
+    Enrollment.objects.filter(user_id=relationship.mentor_id, role=Role.MENTOR).update(
+        updated_at=now
+    )
+    return relationship

@@ -1,7 +1,14 @@
 from django import forms
 from django.utils import timezone
 
-from mentoring.models import MAX_MENTEES, MIN_MENTEES, CriterionCategory, Role
+from mentoring.models import (
+    MAX_MENTEES,
+    MIN_MENTEES,
+    CriterionCategory,
+    DeclineReason,
+    Outcome,
+    Role,
+)
 
 
 class ChoiceListRadioSelect(forms.RadioSelect):
@@ -137,3 +144,48 @@ class ParticipationForm(forms.Form):
                 f"You will not receive new requests and will not appear when "
                 f"{program.mentor_label_plural.lower()} search."
             )
+
+
+class RequestForm(forms.Form):
+    message = forms.CharField(
+        label="A personal message (optional)",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+        required=False,
+    )
+    goals = forms.CharField(
+        label="What you hope to work on (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Reason", choices=DeclineReason.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="A note to the member (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class CompleteForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="How did it end?", choices=Outcome.choices, widget=forms.RadioSelect
+    )
+    note_to_partner = forms.CharField(
+        label="A note to your partner (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+    feedback_for_staff = forms.CharField(
+        label="Private feedback for program staff (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
+    )

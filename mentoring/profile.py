@@ -46,12 +46,20 @@ def profile_sections(request, profile):
     is_own = request.user.pk == profile.user_id
     if not enrollments and not is_own:
         return []
+    # Roles the viewer may request this member in: they hold the other role themselves.
+    viewer_roles = set(
+        Enrollment.objects.enrolled().filter(user=request.user).values_list("role", flat=True)
+    )
     items = [
         {
             "role": role,
             "label": program.role_label(role),
             "enrollment": enrollments.get(role),
             "criteria": grouped_choices(enrollments[role]) if role in enrollments else [],
+            "can_request": not is_own
+            and role in enrollments
+            and enrollments[role].is_participating()
+            and (Role.MENTEE if role == Role.MENTOR else Role.MENTOR) in viewer_roles,
         }
         for role in (Role.MENTOR, Role.MENTEE)
         if role in enrollments or is_own
@@ -59,6 +67,6 @@ def profile_sections(request, profile):
     return [
         (
             "mentoring/_profile_enrollments.html",
-            {"items": items, "is_own": is_own, "program": program},
+            {"items": items, "is_own": is_own, "program": program, "member_id": profile.user_id},
         )
     ]

@@ -5,6 +5,7 @@ or format_html() work would cost more than the search itself (see docs/benchmark
 from html import escape
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from members.templatetags.members_tags import avatar, ribbons
@@ -43,12 +44,18 @@ def select_options(choices, selected):
 
 @register.simple_tag
 def result_rows(rows, target_role, target_label):
-    """The result list's rows (prepared by views._result_rows)."""
+    """The result list's rows (prepared by views._result_rows). The Mentor/Mentee badge under the
+    photo sends a request."""
     label = escape(target_label)
+    request_url = reverse("mentoring:send_request", args=[target_role, 987654321])
     parts = []
     for row in rows:
         if row["has_place"]:
-            badge = f'<span class="role-badge role-badge-{escape(target_role)}">{label}</span>'
+            href = escape(request_url.replace("987654321", str(row["profile"].user_id)))
+            badge = (
+                f'<a class="role-badge role-badge-{escape(target_role)}" href="{href}" '
+                f'aria-label="Request {escape(row["name"])} as your {label.lower()}">{label}</a>'
+            )
         else:
             badge = (
                 f'<span class="role-badge role-badge-disabled" aria-disabled="true">{label}</span>'

@@ -1,0 +1,158 @@
+"""The pages around requests: the badge's confirmation page, My Mentoring Relationships, answering,
+withdrawing and completing. Anyone not entitled gets 404."""
+
+import pytest
+
+from mentoring.models import MentoringRequest, Relationship
+from mentoring.relationships import accept_request, send_request
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_badge_opens_a_confirmation_page_and_sends_the_request(
+    client, enrolled_mentee, enrolled_mentor
+):
+    client.force_login(enrolled_mentee)
+    url = f"/request/mentor/{enrolled_mentor.pk}/"
+
+    page = client.get(url).content.decode()
+    response = client.post(url, {"message": "Would you mentor me?", "goals": "Negotiation"})
+
+    assert "Ask David Okafor to be your mentor" in page
+    assert response.status_code == 302 and response["Location"] == "/relationships/"
+    request = MentoringRequest.objects.get()
+    assert (request.requester, request.recipient, request.message, request.goals) == (
+        enrolled_mentee,
+        enrolled_mentor,
+        "Would you mentor me?",
+        "Negotiation",
+    )
+
+
+def test_a_refused_request_says_why_and_sends_nothing(client, mentee, enrolled_mentor):
+    client.force_login(mentee)  # not enrolled as a mentee
+
+    response = client.post(f"/request/mentor/{enrolled_mentor.pk}/", {"message": "Hi"})
+
+    assert response.status_code == 200
+    assert "Enroll as a Mentee before you request a Mentor." in response.content.decode()
+    assert not MentoringRequest.objects.exists()
+
+
+def test_a_message_over_2000_characters_is_refused(client, enrolled_mentee, enrolled_mentor):
+    client.force_login(enrolled_mentee)
+    response = client.post(f"/request/mentor/{enrolled_mentor.pk}/", {"message": "x" * 2001})
+    assert "at most 2000 characters" in response.content.decode()
+    assert not MentoringRequest.objects.exists()
+
+
+def test_search_results_and_profiles_carry_the_badge(
+    client, enrolled_mentee, enrolled_mentor, option
+):
+    client.force_login(enrolled_mentee)
+
+    results = client.get(
+        "/find-a-mentor/", {"s": "1", "o": [option("Leadership Skills", "Negotiation").pk]}
+    )
+    profile = client.get(f"/members/{enrolled_mentor.pk}/")
+
+    assert f'href="/request/mentor/{enrolled_mentor.pk}/"' in results.content.decode()
+    assert f'href="/request/mentor/{enrolled_mentor.pk}/"' in profile.content.decode()
+
+
+def test_my_mentoring_relationships_shows_each_section(client, enrolled_mentee, enrolled_mentor):
+    request = send_request(
+        enrolled_mentee, enrolled_mentor, recipient_role="mentor", message="Please"
+    )
+
+    client.force_login(enrolled_mentor)
+    mentor_page = client.get("/relationships/").content.decode()
+    client.force_login(enrolled_mentee)
+    mentee_page = client.get("/relationships/").content.decode()
+
+    assert "Requests awaiting your answer (1)" in mentor_page and "Maria Santos" in mentor_page
+    assert f'action="/requests/{request.pk}/accept/"' in mentor_page
+    assert "Your pending requests (1)" in mentee_page
+    assert f'action="/requests/{request.pk}/withdraw/"' in mentee_page
+
+
+def test_the_recipient_accepts_from_the_page_and_both_see_the_relationship(
+    client, enrolled_mentee, enrolled_mentor
+):
+    request = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    client.force_login(enrolled_mentor)
+
+    response = client.post(f"/requests/{request.pk}/accept/", follow=True)
+
+    assert "You are now mentoring partners with Maria Santos." in response.content.decode()
+    assert Relationship.objects.active().count() == 1
+    client.force_login(enrolled_mentee)
+    page = client.get("/relationships/").content.decode()
+    assert "David Okafor" in page and "david@example.com" in page  # the partner's contact details
+
+
+def test_declining_asks_for_a_reason(client, enrolled_mentee, enrolled_mentor):
+    request = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    client.force_login(enrolled_mentor)
+
+    refused = client.post(f"/requests/{request.pk}/decline/", {"note": "Sorry"})
+    request.refresh_from_db()
+    assert refused.status_code == 200 and request.status == "pending"
+
+    client.post(f"/requests/{request.pk}/decline/", {"reason": "no_time", "note": "Sorry"})
+    request.refresh_from_db()
+    assert (request.status, request.decline_reason) == ("declined", "no_time")
+
+
+def test_nobody_else_may_answer_withdraw_or_complete(
+    client, enrolled_mentee, enrolled_mentor, outsider
+):
+    request = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    client.force_login(outsider)
+
+    assert client.get(f"/requests/{request.pk}/accept/").status_code == 404
+    assert client.post(f"/requests/{request.pk}/accept/").status_code == 404
+    assert client.post(f"/requests/{request.pk}/decline/", {"reason": "no_time"}).status_code == 404
+    assert client.post(f"/requests/{request.pk}/withdraw/").status_code == 404
+    relationship = accept_request(request.pk, enrolled_mentor)
+    assert (
+        client.post(f"/relationships/{relationship.pk}/complete/", {"outcome": "other"}).status_code
+        == 404
+    )
+    request.refresh_from_db()
+    relationship.refresh_from_db()
+    assert request.status == "accepted" and relationship.status == "active"
+
+
+def test_the_requester_withdraws_and_either_partner_completes(
+    client, enrolled_mentee, enrolled_mentor
+):
+    request = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    client.force_login(enrolled_mentee)
+    client.post(f"/requests/{request.pk}/withdraw/")
+    request.refresh_from_db()
+    assert request.status == "withdrawn"
+
+    again = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    relationship = accept_request(again.pk, enrolled_mentor)
+    response = client.post(
+        f"/relationships/{relationship.pk}/complete/",
+        {"outcome": "goals_met", "note_to_partner": "Thank you", "feedback_for_staff": ""},
+        follow=True,
+    )
+
+    relationship.refresh_from_db()
+    assert relationship.status == "completed" and relationship.outcome == "goals_met"
+    assert "You can search again at any time." in response.content.decode()
+
+
+def test_an_accept_link_for_an_answered_request_explains_itself(
+    client, enrolled_mentee, enrolled_mentor
+):
+    request = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    accept_request(request.pk, enrolled_mentor)
+    client.force_login(enrolled_mentor)
+
+    page = client.get(f"/requests/{request.pk}/accept/").content.decode()
+
+    assert "This request was accepted and needs no answer now." in page

@@ -1,0 +1,64 @@
+"""The FAQ's heart in a browser, with two members: a mentee finds a mentor, clicks the Mentor badge,
+sends a request; the mentor accepts on My Mentoring Relationships; the mentee marks it completed."""
+
+import pytest
+
+from mentoring.models import Relationship
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, email):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct-horse-battery-staple")
+    page.get_by_role("button", name="Sign In").click()
+
+
+def test_request_accept_complete_with_two_members(
+    browser,
+    live_server,
+    enrolled_mentee,
+    enrolled_mentor,
+    default_criteria,
+    screenshot,
+    assert_accessible,
+):
+    mentee_context = browser.new_context(base_url=live_server.url)
+    mentor_context = browser.new_context(base_url=live_server.url)
+    mentee, mentor = mentee_context.new_page(), mentor_context.new_page()
+
+    sign_in(mentee, "maria@example.com")
+    mentee.get_by_role("link", name="Find a Mentor").click()
+    mentee.get_by_role("link", name="Request David Okafor as your mentor").click()
+    mentee.get_by_label("A personal message (optional)").fill(
+        "I would love your help with negotiation."
+    )
+    assert_accessible(mentee)
+    screenshot(mentee, "request-form")
+    mentee.get_by_role("button", name="Send request").click()
+    mentee.get_by_text("Your request has been sent to David Okafor.").wait_for()
+    assert_accessible(mentee)
+    screenshot(mentee, "mentee-relationships-pending")
+
+    sign_in(mentor, "david@example.com")
+    mentor.get_by_role("link", name="My Relationships").click()
+    mentor.get_by_text("I would love your help with negotiation.").wait_for()
+    assert_accessible(mentor)
+    screenshot(mentor, "mentor-awaiting")
+    mentor.get_by_role("button", name="Accept").click()
+    mentor.get_by_text("You are now mentoring partners with Maria Santos.").wait_for()
+    screenshot(mentor, "mentor-accepted")
+
+    mentee.reload()
+    mentee.get_by_role("link", name="Mark completed").click()
+    mentee.get_by_label("Goals met").check()
+    assert_accessible(mentee)
+    mentee.get_by_role("button", name="Mark completed").click()
+    mentee.get_by_text("You can search again at any time.").wait_for()
+    assert_accessible(mentee)
+    screenshot(mentee, "mentee-completed")
+
+    assert Relationship.objects.get().status == "completed"
+    mentee_context.close()
+    mentor_context.close()

@@ -69,7 +69,7 @@ def test_a_mentee_finds_a_mentor_refines_and_opens_a_profile(
     page.get_by_role("heading", name="1 mentor found").wait_for()
     screenshot(page, "keyword")
 
-    page.get_by_role("link", name="Ada Lovelace").click()
+    page.get_by_role("link", name="Ada Lovelace", exact=True).click()
     page.get_by_role("heading", name="Ada Lovelace").wait_for()
     assert page.get_by_text("Ada mentors in sourcing.").is_visible()
     screenshot(page, "profile")

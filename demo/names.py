@@ -527,3 +527,10 @@ STATE_REGION = {
     "British Columbia": "Canada",
     "Alberta": "Canada",
 }
+
+REQUEST_MESSAGES = [
+    "I read your profile and your experience in sourcing is exactly what I hope to learn from.",
+    "Would you be open to a monthly call? I am preparing for my first contract negotiation.",
+    "I am new to value analysis and would value your perspective.",
+    "Your path from buyer to director is the one I hope to follow.",
+]

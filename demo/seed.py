@@ -11,6 +11,7 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from demo import names
@@ -20,7 +21,16 @@ from mentoring.models import (
     Enrollment,
     EnrollmentChoice,
     EnrollmentStatus,
+    MentoringRequest,
     Role,
+)
+from mentoring.relationships import (
+    RequestError,
+    accept_request,
+    complete_relationship,
+    decline_request,
+    send_request,
+    withdraw_request,
 )
 from mentoring.services import enroll
 
@@ -390,3 +400,89 @@ def ensure_demo_accounts() -> list[DemoAccount]:
                 ),
             )
     return DEMO_ACCOUNTS
+
+
+def seed_mentoring(seed: int = 1, pairs: int = 40) -> int:
+    """Requests and relationships in every state, made through the real rules, so that a first look at
+    My Mentoring Relationships shows a living program. Runs once: nothing happens if requests exist."""
+    if MentoringRequest.objects.exists():
+        return 0
+    rng = random.Random(f"mentoring:{seed}")
+    mentors = list(
+        Enrollment.objects.participating()
+        .filter(role=Role.MENTOR)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+    mentees = list(
+        Enrollment.objects.participating()
+        .filter(role=Role.MENTEE)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+    demo_mentor = User.objects.filter(email="mentor@example.org").first()
+    demo_mentee = User.objects.filter(email="mentee@example.org").first()
+    # (mentee, mentor, what happens): the demo accounts first, so their pages are never empty.
+    plan = []
+    others = [
+        m
+        for m in mentors
+        if m not in (getattr(demo_mentor, "pk", None), getattr(demo_mentee, "pk", None))
+    ]
+    learners = [
+        m
+        for m in mentees
+        if m not in (getattr(demo_mentor, "pk", None), getattr(demo_mentee, "pk", None))
+    ]
+    if demo_mentor and demo_mentee and len(others) >= 3 and len(learners) >= 3:
+        plan += [
+            (demo_mentee.pk, others[0], "accept"),
+            (demo_mentee.pk, others[1], "pending"),
+            (demo_mentee.pk, others[2], "decline"),
+            (learners[0], demo_mentor.pk, "pending"),
+            (learners[1], demo_mentor.pk, "accept"),
+            (learners[2], demo_mentor.pk, "complete"),
+        ]
+        # One mentor at capacity, so that "no open place" can be seen.
+        full = others[3] if len(others) > 3 else None
+        if full is not None:
+            places = Enrollment.objects.get(user_id=full, role=Role.MENTOR).max_mentees
+            plan += [(mentee_id, full, "accept") for mentee_id in learners[3 : 3 + places]]
+    outcomes = ["pending", "accept", "accept", "decline", "withdraw", "complete"]
+    for _ in range(pairs):
+        if not mentors or not mentees:
+            break
+        plan.append((rng.choice(mentees), rng.choice(mentors), rng.choice(outcomes)))
+    users = User.objects.in_bulk({user_id for pair in plan for user_id in pair[:2]})
+    # The demo's invented members get no email: nothing is queued for them.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        return _play(plan, users, rng)
+
+
+def _play(plan, users, rng) -> int:
+    made = 0
+    for mentee_id, mentor_id, outcome in plan:
+        mentee, mentor = users[mentee_id], users[mentor_id]
+        try:
+            request = send_request(
+                mentee,
+                mentor,
+                recipient_role=Role.MENTOR,
+                message=rng.choice(names.REQUEST_MESSAGES),
+            )
+            if outcome in ("accept", "complete"):
+                relationship = accept_request(request.pk, mentor)
+                if outcome == "complete":
+                    complete_relationship(
+                        relationship.pk, mentee, outcome="goals_met", note_to_partner="Thank you!"
+                    )
+            elif outcome == "decline":
+                decline_request(
+                    request.pk, mentor, reason="no_time", note="I am stretched thin this quarter."
+                )
+            elif outcome == "withdraw":
+                withdraw_request(request.pk, mentee)
+        except RequestError:
+            continue  # a pair the rules refuse (full mentor, same pair twice): skip it, as a member would
+        made += 1
+    return made

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 _profile_sections: list[Callable] = []
 # (user ids) -> {user id: [{"label": ..., "kind": ...}, ...]}, one query for a whole list
 _ribbon_providers: list[Callable] = []
+# (user id, other user id) -> bool: whether the two are mentoring partners (contact details shared)
+_partner_checks: list[Callable] = []
 
 
 def register_profile_section(func: Callable) -> Callable:
@@ -21,6 +23,15 @@ def register_profile_section(func: Callable) -> Callable:
 def register_ribbons(func: Callable) -> Callable:
     _ribbon_providers.append(func)
     return func
+
+
+def register_partner_check(func: Callable) -> Callable:
+    _partner_checks.append(func)
+    return func
+
+
+def are_partners(user_id: int, other_id: int) -> bool:
+    return any(check(user_id, other_id) for check in _partner_checks)
 
 
 def profile_sections(request, profile) -> list[tuple[str, dict]]:

@@ -13,6 +13,8 @@ from django.utils.translation import get_language
 from django_countries import countries
 from django_countries.fields import CountryField
 
+from members import extensions
+
 
 @functools.lru_cache(maxsize=1024)
 def _country_name(code: str, language: str) -> str:
@@ -251,5 +253,5 @@ class Profile(ShownAsMember, models.Model):
         return self.is_mentoring_partner(viewer)
 
     def is_mentoring_partner(self, viewer) -> bool:
-        # Mentoring relationships arrive with the requests issue; until then nobody is a partner.
-        return False
+        # mentoring registers the check: members does not import mentoring.
+        return extensions.are_partners(self.user_id, viewer.pk)

@@ -11,3 +11,4 @@ class MentoringConfig(AppConfig):
 
         extensions.register_ribbons(profile.ribbons)
         extensions.register_profile_section(profile.profile_sections)
+        extensions.register_partner_check(profile.are_partners)

@@ -1,8 +1,19 @@
 from django.utils.functional import SimpleLazyObject
 
-from mentoring.models import ProgramSettings
+from mentoring.models import MentoringRequest, ProgramSettings, RequestStatus
 
 
 def program(request):
-    """`program` in every template: the role names staff chose, read once per request."""
-    return {"program": SimpleLazyObject(ProgramSettings.current)}
+    """`program` in every template: the role names staff chose, read once per request.
+    `awaiting_answer`: how many requests wait for the signed-in member's answer (for the nav)."""
+
+    def awaiting():
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return 0
+        return MentoringRequest.objects.filter(recipient=user, status=RequestStatus.PENDING).count()
+
+    return {
+        "program": SimpleLazyObject(ProgramSettings.current),
+        "awaiting_answer": SimpleLazyObject(awaiting),
+    }

@@ -385,6 +385,11 @@ class MentoringRequest(models.Model):
     def is_pending(self):
         return self.status == RequestStatus.PENDING
 
+    @property
+    def recipient_role(self) -> str:
+        """The role the recipient is asked to take: mentor, or mentee."""
+        return Role.MENTOR if self.recipient_id == self.mentor_id else Role.MENTEE
+
 
 class RelationshipStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -481,3 +486,33 @@ class TimelineEntry(models.Model):
 
     def __str__(self):
         return f"{self.from_state or '—'} → {self.to_state}"
+
+    EVENTS = {
+        ("request", "pending"): "sent the request",
+        ("request", "accepted"): "accepted the request",
+        ("request", "declined"): "declined the request",
+        ("request", "withdrawn"): "withdrew the request",
+        ("request", "expired"): "the request expired",
+        ("relationship", "active"): "the relationship began",
+        ("relationship", "completed"): "marked the relationship completed",
+    }
+
+    @property
+    def event(self) -> str:
+        """What happened, in words, for the relationship page."""
+        subject = "relationship" if self.relationship_id else "request"
+        return self.EVENTS.get((subject, self.to_state), f"{self.from_state} → {self.to_state}")
+
+    @property
+    def sentence(self) -> str:
+        """'Maria Lopez accepted the request', or 'The request expired' when nobody acted."""
+        event = self.event
+        if event.startswith("the ") or self.actor is None:
+            return event[0].upper() + event[1:]
+        return f"{self.actor.profile.full_name} {event}"
+
+    @property
+    def why(self) -> str:
+        """The reason or outcome, in words; other notes as written."""
+        labels = dict(DeclineReason.choices) | dict(Outcome.choices)
+        return labels.get(self.note, self.note)

@@ -2,7 +2,9 @@
 
 from itertools import groupby
 
-from mentoring.models import Enrollment, EnrollmentChoice, ProgramSettings, Role
+from django.db.models import Q
+
+from mentoring.models import Enrollment, EnrollmentChoice, ProgramSettings, Relationship, Role
 
 
 def ribbon(role, program):
@@ -18,6 +20,13 @@ def ribbons(user_ids):
     for user_id, role in sorted(rows, key=lambda row: row[1] != Role.MENTOR):
         result.setdefault(user_id, []).append(ribbon(role, program))
     return result
+
+
+def are_partners(user_id, other_id) -> bool:
+    """Members in a relationship, active or past, see each other's contact details."""
+    return Relationship.objects.filter(
+        Q(mentor_id=user_id, mentee_id=other_id) | Q(mentor_id=other_id, mentee_id=user_id)
+    ).exists()
 
 
 def grouped_choices(enrollment):

@@ -18,6 +18,7 @@ from mentoring.models import (
     RelationshipStatus,
     RequestStatus,
     Role,
+    TimelineEntry,
 )
 
 
@@ -130,6 +131,33 @@ def withdraw(request, pk):
     if _act(request, relationships.withdraw_request, pk, request.user):
         messages.success(request, "Your request has been withdrawn.")
     return redirect("mentoring:relationships")
+
+
+@login_required
+def detail(request, pk):
+    """One relationship: the partner, how to reach them, the suggested rhythm and the timeline."""
+    relationship = get_object_or_404(
+        Relationship.objects.filter(Q(mentor=request.user) | Q(mentee=request.user)).select_related(
+            "mentor__profile", "mentee__profile", "request"
+        ),
+        pk=pk,
+    )
+    partner = (
+        relationship.mentee if relationship.mentor_id == request.user.pk else relationship.mentor
+    )
+    timeline = TimelineEntry.objects.filter(
+        Q(relationship=relationship) | Q(request_id=relationship.request_id, request__isnull=False)
+    ).select_related("actor__profile")
+    return render(
+        request,
+        "mentoring/relationship_detail.html",
+        {
+            "relationship": relationship,
+            "partner": partner.profile,
+            "i_am_mentor": relationship.mentor_id == request.user.pk,
+            "timeline": timeline,
+        },
+    )
 
 
 @login_required

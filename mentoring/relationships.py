@@ -6,12 +6,13 @@
 Each function checks the state and the rules, raises RequestError with a message the member can
 act on, changes state in one transaction, and writes a TimelineEntry. Capacity is checked under a
 row lock on the mentor's enrollment, so two accepts can never both take the last place.
-(Emails for these changes arrive with their templates; delivery itself is notifications'.)
+Emails (mentoring.emails) are stored in the same transaction and leave after the commit.
 """
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mentoring import emails
 from mentoring.models import (
     DeclineReason,
     Enrollment,
@@ -102,6 +103,7 @@ def send_request(requester, recipient, *, recipient_role: str, message: str = ""
             "A request between the two of you is already waiting for an answer."
         ) from None
     _record(actor=requester, request=request, to_state=RequestStatus.PENDING)
+    emails.request_received(request)
     return request
 
 
@@ -151,9 +153,31 @@ def accept_request(request_id: int, by) -> Relationship:
         actor=by, request=request, from_state=RequestStatus.PENDING, to_state=RequestStatus.ACCEPTED
     )
     _record(actor=by, relationship=relationship, to_state=RelationshipStatus.ACTIVE)
+    emails.relationship_started(relationship)
     # The mentor's open places changed: the search index catches up by this timestamp.
     Enrollment.objects.filter(pk=mentor_enrollment.pk).update(updated_at=now)
     return relationship
+
+
+def _close(request, by, to_state, *, reason="", note="", why=""):
+    """pending → declined | withdrawn: the state, the timeline row and the email to the other side."""
+    request.status = to_state
+    request.answered_at = timezone.now()
+    request.decline_reason = reason
+    request.decline_note = note.strip()
+    request.save(update_fields=["status", "answered_at", "decline_reason", "decline_note"])
+    _record(
+        actor=by,
+        request=request,
+        from_state=RequestStatus.PENDING,
+        to_state=to_state,
+        note=why or reason,
+    )
+    if to_state == RequestStatus.DECLINED:
+        emails.request_declined(request)
+    else:
+        emails.request_withdrawn(request)
+    return request
 
 
 @transaction.atomic
@@ -163,19 +187,7 @@ def decline_request(request_id: int, by, *, reason: str, note: str = "") -> Ment
     request = _locked_request(request_id, by, as_recipient=True)
     if request.status != RequestStatus.PENDING:
         raise RequestError("This request has already been answered.")
-    request.status = RequestStatus.DECLINED
-    request.answered_at = timezone.now()
-    request.decline_reason = reason
-    request.decline_note = note.strip()
-    request.save(update_fields=["status", "answered_at", "decline_reason", "decline_note"])
-    _record(
-        actor=by,
-        request=request,
-        from_state=RequestStatus.PENDING,
-        to_state=RequestStatus.DECLINED,
-        note=reason,
-    )
-    return request
+    return _close(request, by, RequestStatus.DECLINED, reason=reason, note=note)
 
 
 @transaction.atomic
@@ -183,16 +195,7 @@ def withdraw_request(request_id: int, by) -> MentoringRequest:
     request = _locked_request(request_id, by, as_recipient=False)
     if request.status != RequestStatus.PENDING:
         raise RequestError("This request has already been answered.")
-    request.status = RequestStatus.WITHDRAWN
-    request.answered_at = timezone.now()
-    request.save(update_fields=["status", "answered_at"])
-    _record(
-        actor=by,
-        request=request,
-        from_state=RequestStatus.PENDING,
-        to_state=RequestStatus.WITHDRAWN,
-    )
-    return request
+    return _close(request, by, RequestStatus.WITHDRAWN)
 
 
 @transaction.atomic
@@ -227,7 +230,35 @@ def complete_relationship(
         to_state=RelationshipStatus.COMPLETED,
         note=outcome,
     )
+    emails.relationship_completed(relationship)
     Enrollment.objects.filter(user_id=relationship.mentor_id, role=Role.MENTOR).update(
         updated_at=now
     )
     return relationship
+
+
+def close_requests_of_withdrawn(user, role: str) -> None:
+    """A member who withdraws from a role leaves no one waiting: requests addressed to them in that
+    role are declined, the ones they sent in it are withdrawn, each with its timeline row and email.
+    Called inside enrollment's withdraw transaction."""
+    program = ProgramSettings.current()
+    side = {"mentor": user} if role == Role.MENTOR else {"mentee": user}
+    pending = MentoringRequest.objects.select_for_update().filter(
+        status=RequestStatus.PENDING, **side
+    )
+    for request in pending:
+        if request.recipient_id == user.pk:
+            note = (
+                f"{request.recipient.profile.full_name} is no longer taking part as a "
+                f"{program.role_label(role).lower()}."
+            )
+            _close(
+                request,
+                user,
+                RequestStatus.DECLINED,
+                reason=DeclineReason.OTHER,
+                note=note,
+                why="enrollment withdrawn",
+            )
+        else:
+            _close(request, user, RequestStatus.WITHDRAWN, why="enrollment withdrawn")

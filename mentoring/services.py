@@ -19,6 +19,7 @@ from mentoring.models import (
     ProgramSettings,
     Role,
 )
+from mentoring.relationships import close_requests_of_withdrawn
 
 
 class EnrollmentError(Exception):
@@ -158,8 +159,10 @@ def set_participation(
 def withdraw(enrollment: Enrollment) -> Enrollment:
     """Leave the role: hidden from searches at once. Choices are kept for a later return.
 
-    Active mentoring relationships are not touched; they go on until completed.
+    Active mentoring relationships are not touched; they go on until completed. Pending requests
+    in the role are closed, so no one waits for an answer that will not come.
     """
+
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.is_withdrawn:
         raise EnrollmentError("You have already withdrawn from this role.")
@@ -167,4 +170,5 @@ def withdraw(enrollment: Enrollment) -> Enrollment:
     enrollment.return_date = None
     enrollment.withdrawn_at = timezone.now()
     enrollment.save()
+    close_requests_of_withdrawn(enrollment.user, enrollment.role)
     return enrollment

@@ -2,11 +2,15 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from demo.names import STATE_REGION
 from demo.seed import DEMO_ACCOUNTS, DEMO_MEMBER_PASSWORD, demo_email
 from members.models import Profile, User
+from mentoring.models import Enrollment, EnrollmentStatus, MentoringRequest, Relationship
+from mentoring.services import check_options
 
 pytestmark = pytest.mark.django_db
 
@@ -93,8 +97,6 @@ def test_a_silly_member_count_is_refused():
 
 
 def test_demo_members_are_enrolled_like_a_living_program():
-    from mentoring.models import Enrollment, EnrollmentStatus
-    from mentoring.services import check_options
 
     call_command("seed_demo", members=400, seed=1)
 
@@ -115,7 +117,6 @@ def test_demo_members_are_enrolled_like_a_living_program():
 
 
 def test_the_demo_mentor_and_mentee_are_enrolled():
-    from mentoring.models import Enrollment
 
     call_command("seed_demo", members=0)
 
@@ -124,8 +125,6 @@ def test_the_demo_mentor_and_mentee_are_enrolled():
 
 
 def test_a_demo_member_in_both_roles_tells_the_same_facts_about_themself():
-    from demo.names import STATE_REGION
-    from mentoring.models import Enrollment
 
     call_command("seed_demo", members=200, seed=2)
 
@@ -148,3 +147,31 @@ def test_a_demo_member_in_both_roles_tells_the_same_facts_about_themself():
         assert facts(mentee_side) == facts(mentor_side)
         region = dict(facts(mentor_side))["Region"]
         assert region == STATE_REGION[mentee_side.user.profile.region]
+
+
+def test_demo_data_has_requests_and_relationships_in_every_state():
+
+    call_command("seed_demo", members=300, seed=1)
+
+    assert set(MentoringRequest.objects.values_list("status", flat=True)) >= {
+        "pending",
+        "accepted",
+        "declined",
+        "withdrawn",
+    }
+    assert set(Relationship.objects.values_list("status", flat=True)) == {"active", "completed"}
+    assert MentoringRequest.objects.filter(
+        recipient__email="mentor@example.org", status="pending"
+    ).exists()
+    assert Relationship.objects.filter(mentee__email="mentee@example.org", status="active").exists()
+    at_capacity = [
+        enrollment
+        for enrollment in Enrollment.objects.filter(role="mentor")
+        if Relationship.objects.active().filter(mentor=enrollment.user_id).count()
+        >= enrollment.max_mentees
+    ]
+    assert at_capacity, "some mentor shows 'no open place'"
+    assert mail.outbox == [], "the invented demo members are sent no email"
+    before = MentoringRequest.objects.count()
+    call_command("seed_demo", members=300, seed=1)
+    assert MentoringRequest.objects.count() == before

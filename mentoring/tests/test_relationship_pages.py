@@ -3,6 +3,7 @@ withdrawing and completing. Anyone not entitled gets 404."""
 
 import pytest
 
+from conftest import PASSWORD
 from mentoring.models import MentoringRequest, Relationship
 from mentoring.relationships import accept_request, send_request
 
@@ -156,3 +157,72 @@ def test_an_accept_link_for_an_answered_request_explains_itself(
     page = client.get(f"/requests/{request.pk}/accept/").content.decode()
 
     assert "This request was accepted and needs no answer now." in page
+
+
+def test_the_link_in_the_email_asks_to_sign_in_then_to_confirm(
+    client, enrolled_mentee, enrolled_mentor
+):
+    request = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    link = f"/requests/{request.pk}/accept/"
+
+    anonymous = client.get(link)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    signed_in = client.post(
+        anonymous["Location"], {"login": "david@example.com", "password": PASSWORD}, follow=True
+    )
+    page = signed_in.content.decode()
+
+    assert "Accept Maria Santos" in page
+    request.refresh_from_db()
+    assert request.status == "pending", "opening the link changes nothing until confirmed"
+
+
+def test_the_navigation_counts_requests_awaiting_my_answer(
+    client, enrolled_mentee, enrolled_mentor
+):
+    client.force_login(enrolled_mentor)
+    assert "nav-count" not in client.get("/relationships/").content.decode()
+
+    send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+
+    page = client.get("/").content.decode()
+    assert '<span class="nav-count">1<span class="visually-hidden"> awaiting your answer' in page
+    client.force_login(enrolled_mentee)
+    assert "nav-count" not in client.get("/").content.decode()
+
+
+def test_the_relationship_page_shows_the_partner_and_the_timeline(
+    client, enrolled_mentee, enrolled_mentor, outsider
+):
+    request = send_request(
+        enrolled_mentee, enrolled_mentor, recipient_role="mentor", message="Hello David"
+    )
+    relationship = accept_request(request.pk, enrolled_mentor)
+    client.force_login(enrolled_mentee)
+
+    page = client.get(f"/relationships/{relationship.pk}/").content.decode()
+
+    assert "Mentoring with David Okafor" in page
+    assert "+1 555 123 4567" in page and "a monthly call for 6 months" in page
+    assert page.index("Maria Santos sent the request") < page.index(
+        "David Okafor accepted the request"
+    )
+    assert "The relationship began" in page
+    client.force_login(outsider)
+    assert client.get(f"/relationships/{relationship.pk}/").status_code == 404
+
+
+def test_partners_see_contact_details_kept_for_partners_only(
+    client, enrolled_mentee, enrolled_mentor, outsider
+):
+    enrolled_mentor.profile.contact_visibility = "partners"
+    enrolled_mentor.profile.save()
+    client.force_login(enrolled_mentee)
+    assert "+1 555 123 4567" not in client.get(f"/members/{enrolled_mentor.pk}/").content.decode()
+
+    request = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    accept_request(request.pk, enrolled_mentor)
+
+    assert "+1 555 123 4567" in client.get(f"/members/{enrolled_mentor.pk}/").content.decode()
+    client.force_login(outsider)
+    assert "+1 555 123 4567" not in client.get(f"/members/{enrolled_mentor.pk}/").content.decode()

@@ -1,6 +1,6 @@
 """Requests and relationships: "The Mentee will click on the Mentor badge ... to request that person as
-their Mentor ... The Mentor will be able to accept or decline the request." (The pages and emails
-arrive next; these tests hold the rules.)"""
+their Mentor ... The Mentor will be able to accept or decline the request." These tests hold the rules;
+the pages and emails have their own files."""
 
 import threading
 

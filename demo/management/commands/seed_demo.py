@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from demo.seed import DEMO_MEMBER_PASSWORD, ensure_demo_accounts, seed_members
+from demo.seed import DEMO_MEMBER_PASSWORD, ensure_demo_accounts, seed_members, seed_mentoring
 from members.models import User
 
 
@@ -39,6 +39,9 @@ class Command(BaseCommand):
                 f"({members - created} already there)."
             )
         accounts = ensure_demo_accounts()
+        requests = seed_mentoring(seed=seed)
+        if requests:
+            self.stdout.write(f"Created {requests} mentoring requests in every state.")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo logins (email / password):"))
         for account in accounts:

@@ -1,0 +1,124 @@
+"""The emails of requests and relationships, one small function each. relationships.py calls them
+inside its transaction: the email is stored with the change and leaves after the commit."""
+
+from django.urls import reverse
+
+from mentoring.models import DeclineReason, ProgramSettings, Role
+from notifications.emails import absolute_url, send_templated
+
+# What the requester reads when declined: kind wording for each reason.
+KIND_DECLINE_WORDING = {
+    DeclineReason.NO_TIME: "does not have the time to give your request the attention it deserves "
+    "at the moment",
+    DeclineReason.NOT_A_FIT: "feels that their experience is not the best fit for what you hope "
+    "to work on",
+    DeclineReason.FULL: "already has as many mentoring partners as they can take",
+    DeclineReason.OTHER: "is not able to take your request this time",
+}
+
+
+def _find_url(role):
+    name = "mentoring:find_mentor" if role == Role.MENTOR else "mentoring:find_mentee"
+    return absolute_url(reverse(name))
+
+
+def _contact(user):
+    profile = user.profile
+    return {
+        "name": profile.full_name,
+        "email": profile.public_contact_email,
+        "phone": profile.phone,
+        "linkedin": profile.linkedin_url,
+        "profile_url": absolute_url(profile.get_absolute_url()),
+    }
+
+
+def request_received(request):
+    program = ProgramSettings.current()
+    send_templated(
+        "request_received",
+        request.recipient.email,
+        {
+            "program": program,
+            "request": request,
+            "requester": _contact(request.requester),
+            "recipient_name": request.recipient.profile.full_name,
+            "as_label": program.role_label(request.recipient_role).lower(),
+            "accept_url": absolute_url(reverse("mentoring:accept", args=[request.pk])),
+            "decline_url": absolute_url(reverse("mentoring:decline", args=[request.pk])),
+        },
+    )
+
+
+def request_declined(request):
+    program = ProgramSettings.current()
+    wanted_role = request.recipient_role
+    send_templated(
+        "request_declined",
+        request.requester.email,
+        {
+            "program": program,
+            "request": request,
+            "requester_name": request.requester.profile.full_name,
+            "recipient_name": request.recipient.profile.full_name,
+            "kind_reason": KIND_DECLINE_WORDING.get(request.decline_reason, ""),
+            "find_url": _find_url(wanted_role),
+            "find_label": program.role_label(wanted_role),
+        },
+    )
+
+
+def request_withdrawn(request):
+    send_templated(
+        "request_withdrawn",
+        request.recipient.email,
+        {
+            "request": request,
+            "requester_name": request.requester.profile.full_name,
+            "recipient_name": request.recipient.profile.full_name,
+        },
+    )
+
+
+def relationship_started(relationship):
+    """Both members: each other's contact details and the program's suggested rhythm."""
+    program = ProgramSettings.current()
+    url = absolute_url(reverse("mentoring:relationship", args=[relationship.pk]))
+    pairs = [
+        (relationship.mentor, relationship.mentee, program.mentee_label),
+        (relationship.mentee, relationship.mentor, program.mentor_label),
+    ]
+    for member, partner, partner_label in pairs:
+        send_templated(
+            "relationship_started",
+            member.email,
+            {
+                "program": program,
+                "member_name": member.profile.full_name,
+                "partner": _contact(partner),
+                "partner_label": partner_label.lower(),
+                "rhythm": program.suggested_rhythm_sentence,
+                "relationship_url": url,
+            },
+            reply_to=_contact(partner)["email"],
+        )
+
+
+def relationship_completed(relationship):
+    """The partner of whoever marked it completed."""
+    program = ProgramSettings.current()
+    by = relationship.completed_by
+    partner = relationship.mentee if by.pk == relationship.mentor_id else relationship.mentor
+    send_templated(
+        "relationship_completed",
+        partner.email,
+        {
+            "program": program,
+            "relationship": relationship,
+            "partner_name": partner.profile.full_name,
+            "by_name": by.profile.full_name,
+            "outcome": relationship.get_outcome_display(),
+            "find_mentor_url": _find_url(Role.MENTOR),
+            "find_mentee_url": _find_url(Role.MENTEE),
+        },
+    )

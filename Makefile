@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Seconds between runs of the scheduled rules (reminders, expiry, digests).
+SCHEDULE_EVERY ?= 60
 export DJANGO_SETTINGS_MODULE := mentormatch.settings
 
 .PHONY: run test lint format bench venv lock clean
@@ -20,9 +22,10 @@ venv: $(VENV)/.installed
 run: venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
-	@echo "Serving http://127.0.0.1:$(PORT) (Ctrl-C stops the site and the background worker)"
+	@echo "Serving http://127.0.0.1:$(PORT) (Ctrl-C stops the site, the background worker and the scheduler)"
 	@$(BIN)/python manage.py db_worker --interval 2 & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py run_scheduler --interval $(SCHEDULE_EVERY) & scheduler=$$!; \
+	  trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv

@@ -2,9 +2,10 @@
 inside its transaction: the email is stored with the change and leaves after the commit."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from mentoring.models import DeclineReason, ProgramSettings, Role
-from notifications.emails import absolute_url, send_templated
+from notifications.emails import absolute_url, send_reminder, send_templated
 
 # What the requester reads when declined: kind wording for each reason.
 KIND_DECLINE_WORDING = {
@@ -120,5 +121,109 @@ def relationship_completed(relationship):
             "outcome": relationship.get_outcome_display(),
             "find_mentor_url": _find_url(Role.MENTOR),
             "find_mentee_url": _find_url(Role.MENTEE),
+        },
+    )
+
+
+# --- Follow-up (mentoring/reminders.py decides when) ------------------------------------------
+
+
+def request_reminder(request) -> str:
+    """Reminder to the recipient of a request unanswered for a week."""
+    program = ProgramSettings.current()
+    return send_reminder(
+        request.recipient,
+        "request_reminder",
+        {
+            "request": request,
+            "requester": _contact(request.requester),
+            "recipient_name": request.recipient.profile.full_name,
+            "as_label": program.role_label(request.recipient_role).lower(),
+            "days": (timezone.now() - request.created_at).days,
+            "accept_url": absolute_url(reverse("mentoring:accept", args=[request.pk])),
+            "decline_url": absolute_url(reverse("mentoring:decline", args=[request.pk])),
+        },
+    )
+
+
+def requester_nudge(request) -> str:
+    """To the requester after two weeks: reach out directly (contact details where the recipient's
+    visibility setting allows), or withdraw and ask someone else."""
+    program = ProgramSettings.current()
+    recipient = request.recipient
+    return send_reminder(
+        request.requester,
+        "requester_nudge",
+        {
+            "request": request,
+            "requester_name": request.requester.profile.full_name,
+            "recipient": _contact(recipient),
+            "show_contact": recipient.profile.contact_visible_to(request.requester),
+            "days": (timezone.now() - request.created_at).days,
+            "expire_days": program.expire_after_days,
+            "withdraw_url": absolute_url(reverse("mentoring:withdraw_request", args=[request.pk])),
+            "find_url": _find_url(request.recipient_role),
+        },
+    )
+
+
+def request_expired(request):
+    """Both members: the request went unanswered and has expired. Always sent (a state change)."""
+    program = ProgramSettings.current()
+    common = {
+        "request": request,
+        "requester_name": request.requester.profile.full_name,
+        "recipient_name": request.recipient.profile.full_name,
+        "days": program.expire_after_days,
+        "find_url": _find_url(request.recipient_role),
+        "find_label": program.role_label(request.recipient_role),
+    }
+    send_templated("request_expired", request.requester.email, {**common, "to_requester": True})
+    send_templated("request_expired", request.recipient.email, {**common, "to_requester": False})
+
+
+def participation_resumed(enrollment):
+    program = ProgramSettings.current()
+    send_templated(
+        "participation_resumed",
+        enrollment.user.email,
+        {
+            "member_name": enrollment.user.profile.full_name,
+            "label": program.role_label(enrollment.role),
+            "status_url": absolute_url(reverse("mentoring:participation", args=[enrollment.role])),
+        },
+    )
+
+
+def check_in_reminder(relationship, member, last_contact) -> str:
+    partner = relationship.mentee if member.pk == relationship.mentor_id else relationship.mentor
+    return send_reminder(
+        member,
+        "check_in_reminder",
+        {
+            "member_name": member.profile.full_name,
+            "partner": _contact(partner),
+            "rhythm": relationship.get_rhythm_display().lower(),
+            "last_contact": last_contact,
+            "relationship_url": absolute_url(
+                reverse("mentoring:relationship", args=[relationship.pk])
+            ),
+        },
+    )
+
+
+def planned_end_reminder(relationship, member) -> str:
+    partner = relationship.mentee if member.pk == relationship.mentor_id else relationship.mentor
+    return send_reminder(
+        member,
+        "planned_end",
+        {
+            "member_name": member.profile.full_name,
+            "partner": _contact(partner),
+            "months": relationship.planned_months,
+            "relationship_url": absolute_url(
+                reverse("mentoring:relationship", args=[relationship.pk])
+            ),
+            "complete_url": absolute_url(reverse("mentoring:complete", args=[relationship.pk])),
         },
     )

@@ -6,7 +6,9 @@ from mentoring.models import (
     MIN_MENTEES,
     CriterionCategory,
     DeclineReason,
+    MeetingFormat,
     Outcome,
+    Rhythm,
     Role,
 )
 
@@ -189,3 +191,36 @@ class CompleteForm(forms.Form):
         max_length=4000,
         required=False,
     )
+
+
+class PlanForm(forms.Form):
+    rhythm = forms.ChoiceField(label="Meeting rhythm", choices=Rhythm.choices)
+    meeting_format = forms.ChoiceField(label="Format", choices=MeetingFormat.choices)
+    planned_months = forms.IntegerField(label="Planned length (months)", min_value=1, max_value=36)
+    goals = forms.CharField(
+        label="Shared goals",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
+    )
+
+
+class CheckInForm(forms.Form):
+    met_on = forms.DateField(label="Date we met", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(
+        label="Note (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
+    )
+    shared = forms.TypedChoiceField(
+        label="Who sees the note",
+        choices=[("1", "My partner and I"), ("0", "Only me")],
+        coerce=lambda value: value == "1",
+        initial="1",
+        widget=forms.RadioSelect,
+    )
+
+
+class ExtendForm(forms.Form):
+    months = forms.IntegerField(label="Extend by (months)", min_value=1, max_value=12, initial=3)

@@ -1,8 +1,11 @@
 """Mentoring: the program's settings, the criteria staff configure, and members' enrollments."""
 
+import secrets
 import time
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -21,6 +24,21 @@ class Rhythm(models.TextChoices):
     WEEKLY = "weekly", "Weekly"
     BIWEEKLY = "biweekly", "Every two weeks"
     MONTHLY = "monthly", "Monthly"
+
+
+def rhythm_step(rhythm: str) -> relativedelta:
+    """How far apart two meetings are at this rhythm."""
+    return {
+        Rhythm.WEEKLY: relativedelta(weeks=1),
+        Rhythm.BIWEEKLY: relativedelta(weeks=2),
+    }.get(rhythm, relativedelta(months=1))
+
+
+class MeetingFormat(models.TextChoices):
+    PHONE = "phone", "Phone"
+    VIDEO = "video", "Video call"
+    IN_PERSON = "in_person", "In person"
+    EMAIL = "email", "Email"
 
 
 _current: dict = {}
@@ -58,6 +76,21 @@ class ProgramSettings(models.Model):
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
     )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        "remind the recipient of an unanswered request after (days)",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    nudge_after_days = models.PositiveSmallIntegerField(
+        "suggest the requester make direct contact after (days)",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+    )
+    expire_after_days = models.PositiveSmallIntegerField(
+        "an unanswered request expires after (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
 
     class Meta:
         verbose_name = "program settings"
@@ -73,6 +106,13 @@ class ProgramSettings(models.Model):
                 condition=Q(default_length_months__gte=1, default_length_months__lte=36),
                 name="program_default_length_range",
             ),
+            # Reminder, then nudge, then expiry: each later than the one before.
+            models.CheckConstraint(
+                condition=Q(reminder_after_days__gte=1)
+                & Q(nudge_after_days__gt=models.F("reminder_after_days"))
+                & Q(expire_after_days__gt=models.F("nudge_after_days")),
+                name="program_follow_up_days_in_order",
+            ),
         ]
 
     CACHE_SECONDS = 10
@@ -83,6 +123,13 @@ class ProgramSettings(models.Model):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         forget_program_settings()
+
+    def clean(self):
+        if not (self.reminder_after_days < self.nudge_after_days < self.expire_after_days):
+            raise ValidationError(
+                "The reminder must come before the nudge to the requester, and the nudge before "
+                "the request expires."
+            )
 
     @classmethod
     def current(cls) -> "ProgramSettings":
@@ -352,6 +399,9 @@ class MentoringRequest(models.Model):
     decline_note = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Follow-up claimed by the scheduled rules (mentoring/reminders.py): set once, sent once.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    nudged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -433,6 +483,22 @@ class Relationship(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome, blank=True)
     note_to_partner = models.TextField(max_length=2000, blank=True)
     feedback_for_staff = models.TextField(max_length=4000, blank=True)
+    # The plan the pair agree (defaults from the program settings when it starts).
+    rhythm = models.CharField(
+        "meeting rhythm", max_length=16, choices=Rhythm, default=Rhythm.MONTHLY
+    )
+    meeting_format = models.CharField(
+        "format", max_length=10, choices=MeetingFormat, default=MeetingFormat.VIDEO
+    )
+    planned_months = models.PositiveSmallIntegerField(
+        "planned length (months)",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+    )
+    goals = models.TextField("shared goals", max_length=4000, blank=True)
+    # Follow-up claimed by the scheduled rules.
+    checkin_reminded_at = models.DateTimeField(null=True, blank=True)
+    end_reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = RelationshipQuerySet.as_manager()
 
@@ -451,10 +517,51 @@ class Relationship(models.Model):
                 | Q(status="completed", completed_at__isnull=False),
                 name="relationship_completed_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(planned_months__gte=1, planned_months__lte=36),
+                name="relationship_planned_months_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(rhythm__in=Rhythm.values), name="relationship_rhythm_valid"
+            ),
         ]
 
     def __str__(self):
         return f"{self.mentor} mentoring {self.mentee} ({self.status})"
+
+    @property
+    def planned_end(self):
+        return self.started_at + relativedelta(months=self.planned_months)
+
+    def planned_meetings(self) -> list:
+        """The dates of the planned check-ins, one per rhythm period until the planned end."""
+        step = rhythm_step(self.rhythm)
+        start = timezone.localtime(self.started_at)
+        meetings, n = [], 1
+        while (when := start + step * n) <= timezone.localtime(self.planned_end):
+            meetings.append(when)
+            n += 1
+        return meetings
+
+
+class CheckIn(models.Model):
+    """A meeting or contact one of the pair logs. A note is shared with the partner, or private."""
+
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.CASCADE, related_name="check_ins"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    met_on = models.DateField("date")
+    note = models.TextField(max_length=4000, blank=True)
+    shared = models.BooleanField("share the note with my partner", default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-met_on", "-pk"]
+        indexes = [models.Index(fields=["relationship", "met_on"])]
+
+    def __str__(self):
+        return f"Check-in {self.met_on} on {self.relationship_id}"
 
 
 class TimelineEntry(models.Model):
@@ -501,6 +608,8 @@ class TimelineEntry(models.Model):
     def event(self) -> str:
         """What happened, in words, for the relationship page."""
         subject = "relationship" if self.relationship_id else "request"
+        if self.from_state == self.to_state:
+            return "changed the plan"
         return self.EVENTS.get((subject, self.to_state), f"{self.from_state} → {self.to_state}")
 
     @property
@@ -516,3 +625,20 @@ class TimelineEntry(models.Model):
         """The reason or outcome, in words; other notes as written."""
         labels = dict(DeclineReason.choices) | dict(Outcome.choices)
         return labels.get(self.note, self.note)
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """The secret in a member's personal calendar feed URL; a new token revokes the old link."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"

@@ -4,14 +4,24 @@ errors into a message (or a 404 for what is not the member's)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from members.models import Profile
-from mentoring import relationships
-from mentoring.forms import CompleteForm, DeclineForm, RequestForm
+from mentoring import calendar, relationships
+from mentoring.forms import (
+    CheckInForm,
+    CompleteForm,
+    DeclineForm,
+    ExtendForm,
+    PlanForm,
+    RequestForm,
+)
 from mentoring.models import (
+    CalendarFeed,
     MentoringRequest,
     ProgramSettings,
     Relationship,
@@ -19,6 +29,7 @@ from mentoring.models import (
     RequestStatus,
     Role,
     TimelineEntry,
+    new_feed_token,
 )
 
 
@@ -84,6 +95,8 @@ def overview(request):
         .select_related(*related)
         .order_by("-answered_at")[:50],
     }
+    feed, _ = CalendarFeed.objects.get_or_create(user=me)
+    context["feed_url"] = request.build_absolute_uri(reverse("mentoring:feed", args=[feed.token]))
     return render(request, "mentoring/relationships.html", context)
 
 
@@ -126,38 +139,153 @@ def decline(request, pk):
 
 
 @login_required
-@require_POST
 def withdraw(request, pk):
-    if _act(request, relationships.withdraw_request, pk, request.user):
-        messages.success(request, "Your request has been withdrawn.")
-    return redirect("mentoring:relationships")
+    """GET (the link in a nudge email) asks to confirm; POST withdraws."""
+    pending = get_object_or_404(
+        MentoringRequest.objects.select_related("recipient__profile"), pk=pk, requester=request.user
+    )
+    if request.method == "POST":
+        if _act(request, relationships.withdraw_request, pk, request.user):
+            messages.success(request, "Your request has been withdrawn.")
+        return redirect("mentoring:relationships")
+    return render(request, "mentoring/withdraw_request.html", {"pending": pending})
 
 
-@login_required
-def detail(request, pk):
-    """One relationship: the partner, how to reach them, the suggested rhythm and the timeline."""
-    relationship = get_object_or_404(
+def _my_relationship(request, pk):
+    return get_object_or_404(
         Relationship.objects.filter(Q(mentor=request.user) | Q(mentee=request.user)).select_related(
             "mentor__profile", "mentee__profile", "request"
         ),
         pk=pk,
     )
-    partner = (
-        relationship.mentee if relationship.mentor_id == request.user.pk else relationship.mentor
-    )
+
+
+@login_required
+def detail(request, pk, plan_form=None, check_in_form=None, extend_form=None):
+    """One relationship: the partner, how to reach them, the agreed plan, check-ins and the
+    timeline. The plan, check-in and extend forms post to their own URLs and come back here."""
+    relationship = _my_relationship(request, pk)
+    me = request.user
+    partner = relationship.mentee if relationship.mentor_id == me.pk else relationship.mentor
     timeline = TimelineEntry.objects.filter(
         Q(relationship=relationship) | Q(request_id=relationship.request_id, request__isnull=False)
     ).select_related("actor__profile")
+    check_ins = relationship.check_ins.filter(Q(shared=True) | Q(author=me)).select_related(
+        "author__profile"
+    )
+    now = timezone.now()
+    upcoming = [when for when in relationship.planned_meetings() if when >= now][:3]
     return render(
         request,
         "mentoring/relationship_detail.html",
         {
             "relationship": relationship,
             "partner": partner.profile,
-            "i_am_mentor": relationship.mentor_id == request.user.pk,
+            "i_am_mentor": relationship.mentor_id == me.pk,
             "timeline": timeline,
+            "check_ins": check_ins,
+            "upcoming": upcoming,
+            "planned_end": relationship.planned_end,
+            "end_reached": relationship.planned_end <= now,
+            "plan_form": plan_form
+            or PlanForm(
+                initial={field: getattr(relationship, field) for field in relationships.PLAN_FIELDS}
+            ),
+            "check_in_form": check_in_form or CheckInForm(initial={"met_on": timezone.localdate()}),
+            "extend_form": extend_form or ExtendForm(),
         },
+        status=400 if (plan_form or check_in_form or extend_form) else 200,
     )
+
+
+def _relationship_form(request, pk, form_class, action, success, form_name):
+    """POST a form about one relationship: call the rule, come back to the page with a message,
+    or show the page again with the form's errors (nothing changed)."""
+    _my_relationship(request, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(pk, request.user, **form.cleaned_data)
+        except relationships.NotYours:
+            raise Http404("No such relationship") from None
+        except relationships.RequestError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, success)
+            return redirect("mentoring:relationship", pk)
+    return detail(request, pk, **{form_name: form})
+
+
+@login_required
+@require_POST
+def plan(request, pk):
+    return _relationship_form(
+        request, pk, PlanForm, relationships.update_plan, "The plan is saved.", "plan_form"
+    )
+
+
+@login_required
+@require_POST
+def check_in(request, pk):
+    return _relationship_form(
+        request,
+        pk,
+        CheckInForm,
+        relationships.log_check_in,
+        "Check-in logged. Thank you for keeping the rhythm.",
+        "check_in_form",
+    )
+
+
+@login_required
+@require_POST
+def extend(request, pk):
+    return _relationship_form(
+        request,
+        pk,
+        ExtendForm,
+        relationships.extend_relationship,
+        "The relationship is extended.",
+        "extend_form",
+    )
+
+
+def _ics(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def relationship_ics(request, pk):
+    relationship = _my_relationship(request, pk)
+    return _ics(
+        calendar.relationship_calendar(relationship, request.user),
+        f"mentoring-{relationship.pk}.ics",
+    )
+
+
+def feed_ics(request, token):
+    """A member's personal feed: no sign-in (calendar apps cannot), the secret token is the key."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    member = feed.user
+    active = (
+        Relationship.objects.active()
+        .filter(Q(mentor=member) | Q(mentee=member))
+        .select_related("mentor__profile", "mentee__profile")
+    )
+    return _ics(calendar.member_feed(active, member), "mentor-match.ics")
+
+
+@login_required
+@require_POST
+def new_feed_link(request):
+    """Revoke the feed link: a new secret, and the old URL stops working at once."""
+    CalendarFeed.objects.update_or_create(
+        user=request.user, defaults={"token": new_feed_token(), "created_at": timezone.now()}
+    )
+    messages.success(request, "Your calendar link was replaced; the old one no longer works.")
+    return redirect("mentoring:relationships")
 
 
 @login_required

@@ -14,14 +14,17 @@ from django.utils import timezone
 
 from mentoring import emails
 from mentoring.models import (
+    CheckIn,
     DeclineReason,
     Enrollment,
+    MeetingFormat,
     MentoringRequest,
     Outcome,
     ProgramSettings,
     Relationship,
     RelationshipStatus,
     RequestStatus,
+    Rhythm,
     Role,
     TimelineEntry,
 )
@@ -147,7 +150,13 @@ def accept_request(request_id: int, by) -> Relationship:
     request.answered_at = now
     request.save(update_fields=["status", "answered_at"])
     relationship = Relationship.objects.create(
-        mentor_id=request.mentor_id, mentee_id=request.mentee_id, request=request, started_at=now
+        mentor_id=request.mentor_id,
+        mentee_id=request.mentee_id,
+        request=request,
+        started_at=now,
+        rhythm=program.default_rhythm,
+        planned_months=program.default_length_months,
+        goals=request.goals,
     )
     _record(
         actor=by, request=request, from_state=RequestStatus.PENDING, to_state=RequestStatus.ACCEPTED
@@ -262,3 +271,127 @@ def close_requests_of_withdrawn(user, role: str) -> None:
             )
         else:
             _close(request, user, RequestStatus.WITHDRAWN, why="enrollment withdrawn")
+
+
+@transaction.atomic
+def expire_request(request_id: int) -> MentoringRequest | None:
+    """pending → expired, by the schedule (mentoring/reminders.py); both members are told.
+    A request answered meanwhile is left alone (returns None)."""
+    request = (
+        MentoringRequest.objects.select_for_update()
+        .filter(pk=request_id, status=RequestStatus.PENDING)
+        .first()
+    )
+    if request is None:
+        return None
+    request.status = RequestStatus.EXPIRED
+    request.answered_at = timezone.now()
+    request.save(update_fields=["status", "answered_at"])
+    _record(
+        actor=None,
+        request=request,
+        from_state=RequestStatus.PENDING,
+        to_state=RequestStatus.EXPIRED,
+        note="no answer",
+    )
+    emails.request_expired(request)
+    return request
+
+
+def _partner_relationship(relationship_id, by, *, active=True) -> Relationship:
+    relationship = Relationship.objects.select_for_update().filter(pk=relationship_id).first()
+    if relationship is None or by.pk not in (relationship.mentor_id, relationship.mentee_id):
+        raise NotYours("No such relationship.")
+    if active and relationship.status != RelationshipStatus.ACTIVE:
+        raise RequestError("This relationship has been completed; its plan can no longer change.")
+    return relationship
+
+
+PLAN_FIELDS = ["rhythm", "meeting_format", "planned_months", "goals"]
+
+
+@transaction.atomic
+def update_plan(relationship_id: int, by, **plan) -> Relationship:
+    """Either partner edits the agreed plan; what changed goes on the timeline."""
+    relationship = _partner_relationship(relationship_id, by)
+    unknown = set(plan) - set(PLAN_FIELDS)
+    if unknown:
+        raise RequestError(f"Unknown plan fields: {', '.join(sorted(unknown))}.")
+    if "rhythm" in plan and plan["rhythm"] not in Rhythm.values:
+        raise RequestError("Please choose a meeting rhythm from the list.")
+    if "meeting_format" in plan and plan["meeting_format"] not in MeetingFormat.values:
+        raise RequestError("Please choose a format from the list.")
+    months = plan.get("planned_months", relationship.planned_months)
+    if not isinstance(months, int) or not 1 <= months <= 36:
+        raise RequestError("The planned length is between 1 and 36 months.")
+    changes = []
+    for field in PLAN_FIELDS:
+        if field not in plan:
+            continue
+        value = plan[field].strip() if isinstance(plan[field], str) else plan[field]
+        old = getattr(relationship, field)
+        if value != old:
+            setattr(relationship, field, value)
+            changes.append(_describe_change(relationship, field, old))
+    if not changes:
+        return relationship
+    relationship.save(update_fields=PLAN_FIELDS)
+    _record(
+        actor=by,
+        relationship=relationship,
+        from_state=RelationshipStatus.ACTIVE,
+        to_state=RelationshipStatus.ACTIVE,
+        note="; ".join(changes),
+    )
+    return relationship
+
+
+def _describe_change(relationship, field, old) -> str:
+    label = Relationship._meta.get_field(field).verbose_name
+    if field == "goals":
+        return "shared goals updated"
+    new = getattr(relationship, field)
+    if field == "planned_months":
+        return f"{label}: {old} → {new}"
+    choices = dict(Relationship._meta.get_field(field).choices)
+    return f"{label}: {choices.get(old, old)} → {choices.get(new, new)}".lower()
+
+
+@transaction.atomic
+def extend_relationship(relationship_id: int, by, *, months: int) -> Relationship:
+    """At the planned end the pair may go on: the plan grows and the end reminder may come again."""
+    relationship = _partner_relationship(relationship_id, by)
+    if not isinstance(months, int) or months < 1:
+        raise RequestError("Extend by at least one month.")
+    if relationship.planned_months + months > 36:
+        raise RequestError("A relationship is planned for 36 months at most.")
+    old = relationship.planned_months
+    relationship.planned_months = old + months
+    relationship.end_reminded_at = None
+    relationship.save(update_fields=["planned_months", "end_reminded_at"])
+    _record(
+        actor=by,
+        relationship=relationship,
+        from_state=RelationshipStatus.ACTIVE,
+        to_state=RelationshipStatus.ACTIVE,
+        note=f"extended by {months} month{'s' if months != 1 else ''}: planned length {old} → "
+        f"{relationship.planned_months} months",
+    )
+    return relationship
+
+
+@transaction.atomic
+def log_check_in(relationship_id: int, by, *, met_on, note: str = "", shared: bool = True):
+    """Either partner records a meeting. A shared note is seen by the partner, a private one only
+    by its author."""
+    relationship = _partner_relationship(relationship_id, by)
+    today = timezone.localdate()
+    if met_on > today:
+        raise RequestError(
+            "A check-in records a meeting that happened: the date cannot be in the future."
+        )
+    if met_on < timezone.localtime(relationship.started_at).date():
+        raise RequestError("The date is before the relationship began.")
+    return CheckIn.objects.create(
+        relationship=relationship, author=by, met_on=met_on, note=note.strip(), shared=shared
+    )

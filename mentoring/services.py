@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.models import Profile
+from mentoring import emails
 from mentoring.models import (
     MAX_MENTEES,
     MIN_MENTEES,
@@ -172,3 +173,24 @@ def withdraw(enrollment: Enrollment) -> Enrollment:
     enrollment.save()
     close_requests_of_withdrawn(enrollment.user, enrollment.role)
     return enrollment
+
+
+def resume_returning(today: date | None = None) -> int:
+    """Temporarily Not Participating members whose return date has come are active again, and
+    told so. Each is claimed with a conditional update, so a second run sends nothing."""
+    today = today or timezone.localdate()
+    due = Enrollment.objects.filter(
+        status=EnrollmentStatus.PAUSED, return_date__lte=today
+    ).values_list("pk", flat=True)
+    resumed = 0
+    for enrollment_id in list(due):
+        with transaction.atomic():
+            claimed = Enrollment.objects.filter(
+                pk=enrollment_id, status=EnrollmentStatus.PAUSED, return_date__lte=today
+            ).update(status=EnrollmentStatus.ACTIVE, return_date=None, updated_at=timezone.now())
+            if claimed:
+                emails.participation_resumed(
+                    Enrollment.objects.select_related("user__profile").get(pk=enrollment_id)
+                )
+                resumed += 1
+    return resumed

@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("members.urls")),
     path("", include("mentoring.urls")),
+    path("notifications/", include("notifications.urls")),
 ]

@@ -1,10 +1,26 @@
 """Each email is a named trio of templates, `emails/<name>.subject.txt`, `.txt` and `.html`,
 rendered here and handed to the site's email backend (which stores it and lets the background
-worker send it, in the caller's transaction)."""
+worker send it, in the caller's transaction).
+
+Two kinds: `send_templated` for news a member must have (a request answered, a relationship
+started), always sent; `send_reminder` for reminders, which follow the member's preferences
+(off, at once, or in a weekly digest) and carry a one-click unsubscribe.
+"""
+
+from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.models import DigestItem, Preferences
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+DIGEST_EVERY = timedelta(days=7)
 
 
 def absolute_url(path: str) -> str:
@@ -12,14 +28,110 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def send_templated(name: str, to: str, context: dict, *, reply_to: str = "") -> None:
-    context = {"site_url": settings.SITE_URL, **context}
+def render(name: str, context: dict, *, fragment: bool = False) -> tuple[str, str, str]:
+    """(subject, text, html) of the named trio; a fragment leaves out the layout, for a digest."""
+    context = {
+        "site_url": settings.SITE_URL,
+        "preferences_url": absolute_url(reverse("notifications:preferences")),
+        "html_layout": "emails/fragment.html" if fragment else "emails/base.html",
+        "text_layout": "emails/fragment.txt" if fragment else "emails/base.txt",
+        **context,
+    }
     subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
+    return (
+        subject,
+        render_to_string(f"emails/{name}.txt", context),
+        render_to_string(f"emails/{name}.html", context),
+    )
+
+
+def _send(to, subject, text, html, *, reply_to="", headers=None):
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"emails/{name}.txt", context),
+        body=text,
         to=[to],
         reply_to=[reply_to] if reply_to else [],
+        headers=headers or {},
     )
-    message.attach_alternative(render_to_string(f"emails/{name}.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     message.send()
+
+
+def send_templated(name: str, to: str, context: dict, *, reply_to: str = "") -> None:
+    subject, text, html = render(name, context)
+    _send(to, subject, text, html, reply_to=reply_to)
+
+
+def unsubscribe_url(user) -> str:
+    token = signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
+    return absolute_url(reverse("notifications:unsubscribe", args=[token]))
+
+
+def user_from_unsubscribe_token(token: str):
+    """The member a signed unsubscribe link names, or None for a forged or mangled one."""
+    from django.contrib.auth import get_user_model
+
+    try:
+        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
+def send_reminder(user, name: str, context: dict) -> str:
+    """A reminder, as the member wants it: "off", "digest" (kept for the weekly digest) or "sent"."""
+    preferences = Preferences.of(user)
+    if not preferences.reminders:
+        return "off"
+    context = {**context, "unsubscribe_url": unsubscribe_url(user), "is_reminder": True}
+    if preferences.frequency == Preferences.Frequency.WEEKLY:
+        subject, text, html = render(name, context, fragment=True)
+        DigestItem.objects.create(user=user, subject=subject, body=text, html=html)
+        return "digest"
+    subject, text, html = render(name, context)
+    _send(user.email, subject, text, html, headers=_unsubscribe_headers(context))
+    return "sent"
+
+
+def _unsubscribe_headers(context):
+    # RFC 8058 one-click: mail clients POST to the link; it turns reminders off.
+    return {
+        "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def send_due_digests(now=None) -> int:
+    """One email per member on the weekly digest whose last digest is a week old. Claimed with a
+    conditional update, so two runs at once send each digest once."""
+    now = now or timezone.now()
+    sent = 0
+    user_ids = DigestItem.objects.values_list("user_id", flat=True).distinct()
+    for preferences in Preferences.objects.filter(user_id__in=list(user_ids)).select_related(
+        "user"
+    ):
+        last = preferences.digest_sent_at
+        if last is not None and last > now - DIGEST_EVERY:
+            continue
+        with transaction.atomic():
+            claimed = Preferences.objects.filter(pk=preferences.pk, digest_sent_at=last).update(
+                digest_sent_at=now
+            )
+            if not claimed:
+                continue
+            items = list(DigestItem.objects.filter(user_id=preferences.user_id))
+            if not items:
+                continue
+            if preferences.reminders:
+                context = {"items": items, "unsubscribe_url": unsubscribe_url(preferences.user)}
+                subject, text, html = render("digest", context)
+                _send(
+                    preferences.user.email,
+                    subject,
+                    text,
+                    html,
+                    headers=_unsubscribe_headers(context),
+                )
+                sent += 1
+            DigestItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+    return sent

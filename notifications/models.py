@@ -1,6 +1,7 @@
 """Every email the site sends is first a row here, written in the same transaction as whatever
 caused it, so that nothing is lost if the mail server is down or the process dies."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -39,3 +40,57 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class Preferences(models.Model):
+    """What a member wants to hear. Emails about a request or relationship changing state are
+    always sent; these settings govern reminders only."""
+
+    class Frequency(models.TextChoices):
+        IMMEDIATE = "immediate", "As they happen"
+        WEEKLY = "weekly", "In one weekly digest"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_preferences",
+    )
+    reminders = models.BooleanField("send me reminders", default=True)
+    frequency = models.CharField(
+        "how reminders reach me", max_length=10, choices=Frequency, default=Frequency.IMMEDIATE
+    )
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "preferences"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(frequency__in=["immediate", "weekly"]),
+                name="preferences_frequency_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Preferences of {self.user}"
+
+    @classmethod
+    def of(cls, user) -> "Preferences":
+        preferences, _ = cls.objects.get_or_create(user=user)
+        return preferences
+
+
+class DigestItem(models.Model):
+    """A reminder kept for a member's weekly digest instead of being sent at once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=998)
+    body = models.TextField()
+    html = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.subject

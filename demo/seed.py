@@ -22,7 +22,10 @@ from mentoring.models import (
     EnrollmentChoice,
     EnrollmentStatus,
     MentoringRequest,
+    Relationship,
+    RequestStatus,
     Role,
+    TimelineEntry,
 )
 from mentoring.relationships import (
     RequestError,
@@ -128,6 +131,10 @@ def _member_rows(rng: random.Random, index: int, now, password: str):
         "bio": _bio(rng, title, org),
         "phone": f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
         "linkedin_url": f"https://www.linkedin.com/in/{slug}-{index}",
+        # Spread without drawing from rng, so the rest of the demo data stays as it was.
+        "last_active_at": connection.ops.adapt_datetimefield_value(
+            now - timedelta(days=(index * 7919) % 150, minutes=index % 1440)
+        ),
     }
     return user, profile
 
@@ -456,7 +463,64 @@ def seed_mentoring(seed: int = 1, pairs: int = 40) -> int:
     users = User.objects.in_bulk({user_id for pair in plan for user_id in pair[:2]})
     # The demo's invented members get no email: nothing is queued for them.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        return _play(plan, users, rng)
+        made = _play(plan, users, rng)
+    _age_for_follow_up(demo_mentor, demo_mentee)
+    return made
+
+
+def _age_for_follow_up(demo_mentor, demo_mentee):
+    """Make some of the story old enough that the scheduled follow-up fires on the first run of
+    `make run`: a week-old request to the demo mentor, a two-week-old one from the demo mentee, a
+    month-old one that expires, a relationship overdue for a check-in, one at its planned end and a
+    member whose return date is today. Their emails appear on the console."""
+    now = timezone.now()
+    pending = MentoringRequest.objects.filter(status=RequestStatus.PENDING).order_by("pk")
+    demo_ids = [u.pk for u in (demo_mentor, demo_mentee) if u]
+    _backdate_request(pending.filter(recipient=demo_mentor).first(), now - timedelta(days=8))
+    _backdate_request(pending.filter(requester=demo_mentee).first(), now - timedelta(days=15))
+    _backdate_request(
+        pending.exclude(requester__in=demo_ids).exclude(recipient__in=demo_ids).first(),
+        now - timedelta(days=31),
+    )
+    active = Relationship.objects.active().order_by("pk")
+    _backdate_relationship(active.filter(mentee=demo_mentee).first(), now - timedelta(days=40))
+    _backdate_relationship(
+        active.exclude(mentor__in=demo_ids).exclude(mentee__in=demo_ids).first(),
+        now - timedelta(days=200),
+    )
+    paused = (
+        Enrollment.objects.filter(role=Role.MENTOR, status=EnrollmentStatus.ACTIVE)
+        .exclude(user__in=demo_ids)
+        .order_by("pk")
+        .first()
+    )
+    if paused:
+        Enrollment.objects.filter(pk=paused.pk).update(
+            status=EnrollmentStatus.PAUSED, return_date=timezone.localdate(now), updated_at=now
+        )
+
+
+def _backdate_request(request, when):
+    if request is None:
+        return
+    MentoringRequest.objects.filter(pk=request.pk).update(created_at=when)
+    TimelineEntry.objects.filter(request=request).update(created_at=when)
+
+
+def _backdate_relationship(relationship, when):
+    if relationship is None:
+        return
+    Relationship.objects.filter(pk=relationship.pk).update(started_at=when)
+    MentoringRequest.objects.filter(pk=relationship.request_id).update(
+        created_at=when - timedelta(days=2), answered_at=when
+    )
+    TimelineEntry.objects.filter(request_id=relationship.request_id, to_state="pending").update(
+        created_at=when - timedelta(days=2)
+    )
+    TimelineEntry.objects.filter(request_id=relationship.request_id, to_state="accepted").update(
+        created_at=when
+    )
+    TimelineEntry.objects.filter(relationship=relationship).update(created_at=when)
 
 
 def _play(plan, users, rng) -> int:

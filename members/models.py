@@ -112,6 +112,25 @@ def location(city, region, country_code):
     return ", ".join(part for part in parts if part)
 
 
+def last_active_phrase(when, now=None) -> str:
+    """'Active today', 'Active 3 days ago', … in coarse steps: a member's habits, not a tracker."""
+    if when is None:
+        return "Not active recently"
+    now = now or timezone.now()
+    days = (timezone.localdate(now) - timezone.localdate(when)).days
+    if days <= 0:
+        return "Active today"
+    if days == 1:
+        return "Active yesterday"
+    if days < 14:
+        return f"Active {days} days ago"
+    if days < 60:
+        return f"Active {days // 7} weeks ago"
+    if days < 365:
+        return f"Active {days // 30} months ago"
+    return "Not active recently"
+
+
 class ShownAsMember:
     """How a member is shown wherever they appear; shared by Profile and ProfileSummary, which
     provide first_name, last_name, user_id, city, region, account_email and country_code."""
@@ -206,6 +225,8 @@ class Profile(ShownAsMember, models.Model):
         default=ContactVisibility.MEMBERS,
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # When the member last used the site (at most once a day, by members.middleware).
+    last_active_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ProfileQuerySet.as_manager()
 

@@ -35,6 +35,14 @@ class ProgramSettingsAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            "Follow-up of unanswered requests",
+            {
+                "fields": ["reminder_after_days", "nudge_after_days", "expire_after_days"],
+                "description": "The recipient is reminded, then the requester is given their "
+                "contact details, then the request expires: each later than the one before.",
+            },
+        ),
     ]
 
     def has_add_permission(self, request):

@@ -74,7 +74,7 @@ class RoleIndex:
             "created_at",
             "statement",
             "user__is_active",
-            "user__last_login",
+            "user__profile__last_active_at",
             "user__profile__first_name",
             "user__profile__last_name",
             "user__profile__job_title",

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from members.models import Profile, User, country_name
+from members.models import Profile, User, country_name, last_active_phrase
 from mentoring import find as find_params
 from mentoring import matching, search, services
 from mentoring.forms import EnrollmentForm, ParticipationForm
@@ -170,18 +170,23 @@ def _result_rows(results, form, program):
     target_role = form.query.target_role
     other_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
     also_other = Enrollment.objects.enrolled().filter(user_id=OuterRef("pk"), role=other_role)
-    holds_both = dict(
-        User.objects.filter(pk__in=[hit.card.user_id for hit in results.hits], is_active=True)
+    # (holds both roles, last active) per member shown: fresh, not the index's copy.
+    facts = {
+        user_id: (both, active_at)
+        for user_id, both, active_at in User.objects.filter(
+            pk__in=[hit.card.user_id for hit in results.hits], is_active=True
+        )
         .annotate(both=Exists(also_other))
-        .values_list("pk", "both")
-    )
+        .values_list("pk", "both", "profile__last_active_at")
+    }
     labels = {o.pk: o.label for c in form.categories for o in c.active_options}
     rows = []
     for hit in results.hits:
         profile = hit.card
-        if profile.user_id not in holds_both:
+        if profile.user_id not in facts:
             continue  # the account was switched off since the index looked
-        roles = [target_role, other_role] if holds_both[profile.user_id] else [target_role]
+        both, active_at = facts[profile.user_id]
+        roles = [target_role, other_role] if both else [target_role]
         places = hit.open_places
         rows.append(
             {
@@ -190,6 +195,7 @@ def _result_rows(results, form, program):
                 "url": profile.get_absolute_url(),
                 "subtitle": " · ".join(p for p in (profile.job_title, profile.organization) if p),
                 "location": profile.location,
+                "last_active": last_active_phrase(active_at),
                 "score": hit.match.score,
                 "explanation": matching.explain(hit.match, labels),
                 "ribbons": [

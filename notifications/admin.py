@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from notifications.models import OutgoingEmail
+from notifications.models import OutgoingEmail, Preferences
 
 
 @admin.register(OutgoingEmail)
@@ -21,3 +21,12 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Preferences)
+class PreferencesAdmin(admin.ModelAdmin):
+    list_display = ["user", "reminders", "frequency", "digest_sent_at"]
+    list_filter = ["reminders", "frequency"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["digest_sent_at"]

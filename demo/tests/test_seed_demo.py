@@ -175,3 +175,17 @@ def test_demo_data_has_requests_and_relationships_in_every_state():
     before = MentoringRequest.objects.count()
     call_command("seed_demo", members=300, seed=1)
     assert MentoringRequest.objects.count() == before
+
+
+def test_the_demo_is_old_enough_for_every_follow_up_rule_to_fire():
+    from mentoring.reminders import run_follow_up
+
+    call_command("seed_demo", members=300, seed=1)
+    mail.outbox.clear()
+
+    counts = run_follow_up()
+
+    assert all(counts.values()), counts
+    recipients = {m.to[0] for m in mail.outbox}
+    assert {"mentor@example.org", "mentee@example.org"} <= recipients
+    assert run_follow_up() == dict.fromkeys(counts, 0), "a second run sends nothing"

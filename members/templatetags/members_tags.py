@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from members.models import last_active_phrase
+
 register = template.Library()
 
 AVATAR_PIXELS = {"full": 200, "thumb": 48}
@@ -52,3 +54,8 @@ def ribbons(items):
         f'<li class="ribbon ribbon-{escape(r["kind"])}">{escape(r["label"])}</li>' for r in items
     )
     return mark_safe(f'<ul class="ribbons" aria-label="Mentoring roles">{entries}</ul>')  # noqa: S308
+
+
+@register.filter
+def last_active(when) -> str:
+    return last_active_phrase(when)

@@ -35,8 +35,11 @@ def profile_of(member):
 
 
 def stored(member):
-    """Everything stored on the member's profile, to compare before and after a request."""
-    return Profile.objects.filter(pk=member.pk).values().get()
+    """Everything the member entered on their profile, to compare before and after a request
+    (when they were last active is the site's note, and changes with any visit)."""
+    values = Profile.objects.filter(pk=member.pk).values().get()
+    values.pop("last_active_at")
+    return values
 
 
 def form_data(member, **changes):
@@ -435,3 +438,34 @@ def test_the_directory_shows_24_members_a_page(client, make_member, outsider):
     assert "Page 1 of 2" in first.content.decode()
     assert names_listed(second) == ["Member Number 24", "Olivia Outsider"]
     assert "Page 2 of 2" in second.content.decode()
+
+
+def test_a_profile_says_when_the_member_was_last_active(client, mentee, mentor):
+    client.force_login(mentor)
+    assert "Not active recently" in client.get(f"/members/{mentee.pk}/").content.decode()
+
+    client.force_login(mentee)
+    client.get("/")
+    client.force_login(mentor)
+
+    assert "Active today" in client.get(f"/members/{mentee.pk}/").content.decode()
+
+
+def test_last_active_is_said_in_coarse_steps():
+    import datetime
+
+    from members.models import last_active_phrase
+
+    now = datetime.datetime(2026, 6, 30, 12, tzinfo=datetime.UTC)
+
+    def ago(days):
+        return last_active_phrase(now - datetime.timedelta(days=days), now)
+
+    assert [ago(0), ago(1), ago(5), ago(20), ago(90), ago(400)] == [
+        "Active today",
+        "Active yesterday",
+        "Active 5 days ago",
+        "Active 2 weeks ago",
+        "Active 3 months ago",
+        "Not active recently",
+    ]

@@ -60,7 +60,8 @@ def result_rows(rows, target_role, target_label):
             badge = (
                 f'<span class="role-badge role-badge-disabled" aria-disabled="true">{label}</span>'
             )
-        location = f'<div class="muted">{escape(row["location"])}</div>' if row["location"] else ""
+        where = " · ".join(p for p in (row["location"], row["last_active"]) if p)
+        location = f'<div class="muted">{escape(where)}</div>' if where else ""
         places = ""
         if row["places"]:
             css = "places" if row["has_place"] else "places places-full"

@@ -128,12 +128,45 @@ def test_program_settings_page_edits_the_role_names(admin_client):
             "default_length_months": 6,
             "default_rhythm": "monthly",
             "max_open_requests": 5,
+            "reminder_after_days": 7,
+            "nudge_after_days": 14,
+            "expire_after_days": 30,
         },
     )
 
     assert response.status_code == 302
     program.refresh_from_db()
     assert program.mentor_label == "Guide"
+
+
+def test_staff_set_the_follow_up_days_in_order(admin_client):
+    from mentoring.models import ProgramSettings
+
+    program = ProgramSettings.current()
+    data = {
+        "mentor_label": "Mentor",
+        "mentor_label_plural": "Mentors",
+        "mentee_label": "Mentee",
+        "mentee_label_plural": "Mentees",
+        "recommended_mentees": 2,
+        "default_length_months": 6,
+        "default_rhythm": "monthly",
+        "max_open_requests": 5,
+    }
+    url = f"/admin/mentoring/programsettings/{program.pk}/change/"
+
+    refused = admin_client.post(
+        url, data | {"reminder_after_days": 10, "nudge_after_days": 5, "expire_after_days": 30}
+    )
+    assert "The reminder must come before the nudge" in refused.content.decode()
+    program.refresh_from_db()
+    assert program.reminder_after_days == 7
+
+    admin_client.post(
+        url, data | {"reminder_after_days": 3, "nudge_after_days": 10, "expire_after_days": 21}
+    )
+    program.refresh_from_db()
+    assert (program.reminder_after_days, program.expire_after_days) == (3, 21)
 
 
 def test_members_who_are_not_staff_cannot_open_the_admin(client, mentee):

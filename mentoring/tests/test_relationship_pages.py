@@ -61,6 +61,20 @@ def test_search_results_and_profiles_carry_the_badge(
     assert f'href="/request/mentor/{enrolled_mentor.pk}/"' in profile.content.decode()
 
 
+def test_search_results_say_when_each_member_was_last_active(
+    client, enrolled_mentee, enrolled_mentor, option
+):
+    query = {"s": "1", "o": [option("Leadership Skills", "Negotiation").pk]}
+    client.force_login(enrolled_mentee)
+    assert "Not active recently" in client.get("/find-a-mentor/", query).content.decode()
+
+    client.force_login(enrolled_mentor)
+    client.get("/")
+    client.force_login(enrolled_mentee)
+
+    assert "Active today" in client.get("/find-a-mentor/", query).content.decode()
+
+
 def test_my_mentoring_relationships_shows_each_section(client, enrolled_mentee, enrolled_mentor):
     request = send_request(
         enrolled_mentee, enrolled_mentor, recipient_role="mentor", message="Please"

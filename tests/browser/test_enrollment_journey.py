@@ -6,18 +6,12 @@ import datetime
 import pytest
 
 from mentoring.models import Enrollment, EnrollmentStatus
+from tests.browser.pages import sign_in
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery-staple")
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_a_member_enrolls_as_mentor_and_mentee_then_pauses(

@@ -8,15 +8,9 @@ import pytest
 from django.core import mail
 
 from mentoring.models import Relationship
+from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery-staple")
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_request_accept_complete_with_two_members(

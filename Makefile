@@ -19,6 +19,7 @@ $(VENV)/.installed: requirements.lock
 
 venv: $(VENV)/.installed
 
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty

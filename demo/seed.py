@@ -488,6 +488,15 @@ def _age_for_follow_up(demo_mentor, demo_mentee):
         active.exclude(mentor__in=demo_ids).exclude(mentee__in=demo_ids).first(),
         now - timedelta(days=200),
     )
+    for relationship in Relationship.objects.filter(status="completed"):
+        # Completed relationships belong to the program's past: some eight months long.
+        _backdate_relationship(relationship, now - timedelta(days=260))
+        Relationship.objects.filter(pk=relationship.pk).update(
+            completed_at=now - timedelta(days=30)
+        )
+        TimelineEntry.objects.filter(relationship=relationship, to_state="completed").update(
+            created_at=now - timedelta(days=30)
+        )
     paused = (
         Enrollment.objects.filter(role=Role.MENTOR, status=EnrollmentStatus.ACTIVE)
         .exclude(user__in=demo_ids)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Min
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -102,16 +103,19 @@ def _unsubscribe_headers(context):
 
 
 def send_due_digests(now=None) -> int:
-    """One email per member on the weekly digest whose last digest is a week old. Claimed with a
-    conditional update, so two runs at once send each digest once."""
+    """One email a week per member on the weekly digest: due a week after their last digest (or,
+    for a first digest, a week after its oldest reminder). Claimed with a conditional update, so
+    two runs at once send each digest once."""
     now = now or timezone.now()
     sent = 0
-    user_ids = DigestItem.objects.values_list("user_id", flat=True).distinct()
-    for preferences in Preferences.objects.filter(user_id__in=list(user_ids)).select_related(
-        "user"
-    ):
+    oldest = dict(
+        DigestItem.objects.values("user_id")
+        .annotate(oldest=Min("created_at"))
+        .values_list("user_id", "oldest")
+    )
+    for preferences in Preferences.objects.filter(user_id__in=list(oldest)).select_related("user"):
         last = preferences.digest_sent_at
-        if last is not None and last > now - DIGEST_EVERY:
+        if (last or oldest[preferences.user_id]) > now - DIGEST_EVERY:
             continue
         with transaction.atomic():
             claimed = Preferences.objects.filter(pk=preferences.pk, digest_sent_at=last).update(

@@ -185,8 +185,11 @@ def test_weekly_digest_gathers_reminders_into_one_email(
 
     follow_up_on(7)
     assert mail.outbox == [], "kept for the digest"
+    with at(13):
+        assert send_due_digests() == 0, "a week after the first reminder, not before"
 
-    with at(7, hours=1):
+    mail.outbox.clear()
+    with at(14, hours=1):
         assert send_due_digests() == 1
         assert send_due_digests() == 0
     (digest,) = mail.outbox
@@ -195,8 +198,8 @@ def test_weekly_digest_gathers_reminders_into_one_email(
     assert "Maria Santos is waiting" in digest.body and "Sam Lee is waiting" in digest.body
     assert "List-Unsubscribe" in digest.extra_headers
 
-    mail.outbox.clear()
-    follow_up_on(14)  # the nudges go to the requesters, who get reminders at once
+    # The requesters' nudges reach them at once: their preference is the default.
+    follow_up_on(14, hours=2)
     assert sorted(m.to[0] for m in mail.outbox) == ["maria@example.com", "sam@example.com"]
 
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "members",
     "mentoring",
     "notifications",
+    "program",
     "demo",
 ]
 
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mentoring.context_processors.program",
+                "program.context_processors.staff",
             ],
         },
     },

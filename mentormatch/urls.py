@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("mentoring.urls")),
     path("notifications/", include("notifications.urls")),
+    path("staff/", include("program.urls")),
 ]

@@ -94,3 +94,19 @@ class DigestItem(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class EmailTemplate(models.Model):
+    """A staff-edited version of a named email: its subject and plain-text body replace the
+    default trio's (the HTML is made from the text). No row: the default templates are used."""
+
+    name = models.CharField(max_length=60, unique=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(max_length=20000)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self):
+        return f"Edited template: {self.name}"

@@ -227,3 +227,12 @@ def planned_end_reminder(relationship, member) -> str:
             "complete_url": absolute_url(reverse("mentoring:complete", args=[relationship.pk])),
         },
     )
+
+
+def staff_acted(member, what: str, reason: str):
+    """Program staff did something for or to a member: they are always told what and why."""
+    send_templated(
+        "staff_action",
+        member.email,
+        {"member_name": member.profile.full_name, "what": what, "reason": reason.strip()},
+    )

@@ -121,8 +121,10 @@ def _locked_request(request_id, user, *, as_recipient: bool) -> MentoringRequest
 
 
 @transaction.atomic
-def accept_request(request_id: int, by) -> Relationship:
-    """The recipient accepts: the relationship starts. Accepting again changes nothing."""
+def accept_request(request_id: int, by, *, staff=None, staff_reason: str = "") -> Relationship:
+    """The recipient accepts: the relationship starts. Accepting again changes nothing.
+    Program staff may accept for the recipient (`by`), with a reason; the recipient is told."""
+    why = _for_member(by, staff, staff_reason)
     request = _locked_request(request_id, by, as_recipient=True)
     if request.status == RequestStatus.ACCEPTED:
         return request.relationship
@@ -159,13 +161,32 @@ def accept_request(request_id: int, by) -> Relationship:
         goals=request.goals,
     )
     _record(
-        actor=by, request=request, from_state=RequestStatus.PENDING, to_state=RequestStatus.ACCEPTED
+        actor=staff or by,
+        request=request,
+        from_state=RequestStatus.PENDING,
+        to_state=RequestStatus.ACCEPTED,
+        note=why,
     )
-    _record(actor=by, relationship=relationship, to_state=RelationshipStatus.ACTIVE)
+    _record(actor=staff or by, relationship=relationship, to_state=RelationshipStatus.ACTIVE)
     emails.relationship_started(relationship)
+    if staff:
+        emails.staff_acted(
+            by,
+            f"accepted the request from {request.requester.profile.full_name} on your behalf",
+            staff_reason,
+        )
     # The mentor's open places changed: the search index catches up by this timestamp.
     Enrollment.objects.filter(pk=mentor_enrollment.pk).update(updated_at=now)
     return relationship
+
+
+def _for_member(member, staff, staff_reason) -> str:
+    """The timeline's note when program staff act for a member."""
+    if staff is None:
+        return ""
+    if not staff_reason.strip():
+        raise RequestError("Give a reason: it is recorded and the member is told.")
+    return f"by program staff for {member.profile.full_name}: {staff_reason.strip()}"
 
 
 def _close(request, by, to_state, *, reason="", note="", why=""):
@@ -190,13 +211,23 @@ def _close(request, by, to_state, *, reason="", note="", why=""):
 
 
 @transaction.atomic
-def decline_request(request_id: int, by, *, reason: str, note: str = "") -> MentoringRequest:
+def decline_request(
+    request_id: int, by, *, reason: str, note: str = "", staff=None, staff_reason: str = ""
+) -> MentoringRequest:
     if reason not in DeclineReason.values:
         raise RequestError("Please choose a reason from the list.")
     request = _locked_request(request_id, by, as_recipient=True)
     if request.status != RequestStatus.PENDING:
         raise RequestError("This request has already been answered.")
-    return _close(request, by, RequestStatus.DECLINED, reason=reason, note=note)
+    why = _for_member(by, staff, staff_reason)
+    _close(request, staff or by, RequestStatus.DECLINED, reason=reason, note=note, why=why)
+    if staff:
+        emails.staff_acted(
+            by,
+            f"declined the request from {request.requester.profile.full_name} on your behalf",
+            staff_reason,
+        )
+    return request
 
 
 @transaction.atomic
@@ -395,3 +426,39 @@ def log_check_in(relationship_id: int, by, *, met_on, note: str = "", shared: bo
     return CheckIn.objects.create(
         relationship=relationship, author=by, met_on=met_on, note=note.strip(), shared=shared
     )
+
+
+@transaction.atomic
+def end_relationship(relationship_id: int, staff, *, reason: str) -> Relationship:
+    """Program staff end an active relationship, with a reason; both members are told."""
+    if not reason.strip():
+        raise RequestError("Give a reason: it is recorded and both members are told.")
+    relationship = Relationship.objects.select_for_update().filter(pk=relationship_id).first()
+    if relationship is None:
+        raise NotYours("No such relationship.")
+    if relationship.status != RelationshipStatus.ACTIVE:
+        raise RequestError("This relationship has already been completed.")
+    now = timezone.now()
+    relationship.status = RelationshipStatus.COMPLETED
+    relationship.completed_at = now
+    relationship.completed_by = staff
+    relationship.outcome = Outcome.OTHER
+    relationship.save(update_fields=["status", "completed_at", "completed_by", "outcome"])
+    _record(
+        actor=staff,
+        relationship=relationship,
+        from_state=RelationshipStatus.ACTIVE,
+        to_state=RelationshipStatus.COMPLETED,
+        note=f"ended by program staff: {reason.strip()}",
+    )
+    pairs = [(relationship.mentor, relationship.mentee), (relationship.mentee, relationship.mentor)]
+    for member, partner in pairs:
+        emails.staff_acted(
+            member,
+            f"ended your mentoring relationship with {partner.profile.full_name}",
+            reason,
+        )
+    Enrollment.objects.filter(user_id=relationship.mentor_id, role=Role.MENTOR).update(
+        updated_at=now
+    )
+    return relationship

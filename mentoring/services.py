@@ -194,3 +194,26 @@ def resume_returning(today: date | None = None) -> int:
                 )
                 resumed += 1
     return resumed
+
+
+@transaction.atomic
+def pause_for_member(enrollment: Enrollment, *, reason: str, return_date: date | None = None):
+    """Program staff mark a mentor Temporarily Not Participating, with a reason; the mentor is told.
+    Their relationships go on; they are hidden from searches until the return date, if any."""
+    if not reason.strip():
+        raise EnrollmentError("Give a reason: it is recorded and the member is told.")
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.is_withdrawn:
+        raise EnrollmentError("This member has withdrawn from the role.")
+    if enrollment.status == EnrollmentStatus.PAUSED:
+        raise EnrollmentError("This member is already Temporarily Not Participating.")
+    _check_dates(EnrollmentStatus.PAUSED, return_date, None, timezone.localdate())
+    enrollment.status = EnrollmentStatus.PAUSED
+    enrollment.return_date = return_date
+    enrollment.save()
+    label = ProgramSettings.current().role_label(enrollment.role).lower()
+    until = f" until {return_date:%B %-d, %Y}" if return_date else ""
+    emails.staff_acted(
+        enrollment.user, f"marked you Temporarily Not Participating as a {label}{until}", reason
+    )
+    return enrollment

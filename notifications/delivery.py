@@ -86,3 +86,22 @@ def deliver_email(email_id: int) -> str:
         last_error="",
     )
     return "sent"
+
+
+def resend(email_id: int) -> OutgoingEmail:
+    """Send a stored email again, as a new row with its own delivery (the original is kept)."""
+    original = OutgoingEmail.objects.get(pk=email_id)
+    with transaction.atomic():
+        copy = OutgoingEmail.objects.create(
+            from_email=original.from_email,
+            to=original.to,
+            cc=original.cc,
+            bcc=original.bcc,
+            reply_to=original.reply_to,
+            subject=original.subject,
+            body=original.body,
+            html=original.html,
+            headers=original.headers,
+        )
+        deliver_email.enqueue(copy.pk)
+    return copy

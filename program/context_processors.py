@@ -1,9 +1,26 @@
+from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
 from program.access import is_program_staff
 
+NAV_CACHE_SECONDS = 60
+
 
 def staff(request):
-    """`is_program_staff` in every template, for the navigation."""
+    """`is_program_staff` in every template, for the navigation link. Remembered for a minute per
+    member so that ordinary pages pay no query for it; the staff pages themselves always check."""
     user = getattr(request, "user", None)
-    return {"is_program_staff": SimpleLazyObject(lambda: bool(user and is_program_staff(user)))}
+
+    def check():
+        if user is None or not user.is_authenticated:
+            return False
+        if user.is_staff:
+            return True
+        key = f"program-staff-nav:{user.pk}"
+        answer = cache.get(key)
+        if answer is None:
+            answer = is_program_staff(user)
+            cache.set(key, answer, NAV_CACHE_SECONDS)
+        return answer
+
+    return {"is_program_staff": SimpleLazyObject(check)}

@@ -1,0 +1,198 @@
+"""The dashboard's figures for a date range, read with a handful of aggregate queries."""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from mentoring.models import (
+    CriterionOption,
+    Enrollment,
+    EnrollmentChoice,
+    MentoringRequest,
+    Outcome,
+    Relationship,
+    RelationshipStatus,
+    RequestStatus,
+    Role,
+)
+
+AGE_BUCKETS = [
+    (0, 7, "under a week"),
+    (7, 14, "1–2 weeks"),
+    (14, 30, "2–4 weeks"),
+    (30, None, "over 4 weeks"),
+]
+
+
+@dataclass
+class Figures:
+    start: date
+    end: date
+    mentors: int = 0
+    mentees: int = 0
+    participating_mentors: int = 0
+    open_places: int = 0
+    pending: int = 0
+    pending_ages: list = field(default_factory=list)  # [(label, count)]
+    median_answer_days: float | None = None
+    answered: int = 0
+    accepted: int = 0
+    acceptance_rate: float | None = None
+    active_relationships: int = 0
+    completed: int = 0
+    outcomes: list = field(default_factory=list)  # [(label, count)]
+    months: list = field(
+        default_factory=list
+    )  # [{"month": date, "requests", "accepted", "completed"}]
+    supply_demand: list = field(
+        default_factory=list
+    )  # [{"option", "category", "supply", "demand", "gap"}]
+
+
+def _bounds(start: date, end: date):
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def _month_starts(start: date, end: date) -> list[date]:
+    months, current = [], start.replace(day=1)
+    while current <= end:
+        months.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _per_month(queryset, field_name):
+    rows = (
+        queryset.annotate(month=TruncMonth(field_name))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    return {(m.date() if isinstance(m, datetime) else m): n for m, n in rows}
+
+
+def compute(start: date, end: date, now=None) -> Figures:
+    now = now or timezone.now()
+    since, until = _bounds(start, end)
+    figures = Figures(start=start, end=end)
+
+    enrolled = Enrollment.objects.enrolled()
+    counts = dict(enrolled.values("role").annotate(n=Count("pk")).values_list("role", "n"))
+    figures.mentors, figures.mentees = counts.get(Role.MENTOR, 0), counts.get(Role.MENTEE, 0)
+
+    active_by_mentor = dict(
+        Relationship.objects.active()
+        .values("mentor_id")
+        .annotate(n=Count("pk"))
+        .values_list("mentor_id", "n")
+    )
+    participating = Enrollment.objects.participating().filter(role=Role.MENTOR)
+    capacities = list(participating.values_list("user_id", "max_mentees"))
+    figures.participating_mentors = len(capacities)
+    figures.open_places = sum(max(0, cap - active_by_mentor.get(uid, 0)) for uid, cap in capacities)
+
+    pending_created = list(
+        MentoringRequest.objects.filter(status=RequestStatus.PENDING).values_list(
+            "created_at", flat=True
+        )
+    )
+    figures.pending = len(pending_created)
+    ages = [(now - created).days for created in pending_created]
+    figures.pending_ages = [
+        (label, sum(1 for age in ages if age >= low and (high is None or age < high)))
+        for low, high, label in AGE_BUCKETS
+    ]
+
+    answered = MentoringRequest.objects.filter(
+        answered_at__gte=since,
+        answered_at__lt=until,
+        status__in=[RequestStatus.ACCEPTED, RequestStatus.DECLINED, RequestStatus.EXPIRED],
+    )
+    waits = [
+        (answered_at - created).total_seconds() / 86400
+        for created, answered_at, status in answered.values_list(
+            "created_at", "answered_at", "status"
+        )
+        if status != RequestStatus.EXPIRED
+    ]
+    figures.median_answer_days = round(statistics.median(waits), 1) if waits else None
+    by_status = dict(answered.values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    figures.answered = sum(by_status.values())
+    figures.accepted = by_status.get(RequestStatus.ACCEPTED, 0)
+    figures.acceptance_rate = (
+        round(100 * figures.accepted / figures.answered) if figures.answered else None
+    )
+
+    figures.active_relationships = Relationship.objects.active().count()
+    completed = Relationship.objects.filter(
+        status=RelationshipStatus.COMPLETED, completed_at__gte=since, completed_at__lt=until
+    )
+    outcome_counts = dict(
+        completed.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n")
+    )
+    figures.completed = sum(outcome_counts.values())
+    figures.outcomes = [(label, outcome_counts.get(value, 0)) for value, label in Outcome.choices]
+
+    requests = _per_month(
+        MentoringRequest.objects.filter(created_at__gte=since, created_at__lt=until), "created_at"
+    )
+    accepted = _per_month(
+        MentoringRequest.objects.filter(
+            status=RequestStatus.ACCEPTED, answered_at__gte=since, answered_at__lt=until
+        ),
+        "answered_at",
+    )
+    completions = _per_month(completed, "completed_at")
+    figures.months = [
+        {
+            "month": month,
+            "requests": requests.get(month, 0),
+            "accepted": accepted.get(month, 0),
+            "completed": completions.get(month, 0),
+        }
+        for month in _month_starts(start, end)
+    ]
+    figures.supply_demand = supply_and_demand()
+    return figures
+
+
+def supply_and_demand() -> list[dict]:
+    """Per criterion option: participating mentors offering it against enrolled mentees seeking it,
+    biggest shortfall first — whom to recruit."""
+    participating_mentors = Enrollment.objects.participating().filter(role=Role.MENTOR)
+    rows = (
+        EnrollmentChoice.objects.filter(
+            Q(enrollment__in=participating_mentors)
+            | Q(enrollment__role=Role.MENTEE, enrollment__in=Enrollment.objects.enrolled()),
+            option__is_active=True,
+            option__category__is_active=True,
+        )
+        .values("option_id", "enrollment__role")
+        .annotate(n=Count("pk"))
+        .values_list("option_id", "enrollment__role", "n")
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for option_id, role, n in rows:
+        counts.setdefault(option_id, {})[role] = n
+    options = CriterionOption.objects.filter(pk__in=counts).select_related("category")
+    result = [
+        {
+            "option": option.label,
+            "category": option.category.name,
+            "supply": counts[option.pk].get(Role.MENTOR, 0),
+            "demand": counts[option.pk].get(Role.MENTEE, 0),
+        }
+        for option in options
+    ]
+    for row in result:
+        row["gap"] = row["demand"] - row["supply"]
+    result.sort(key=lambda row: (-row["gap"], row["category"], row["option"]))
+    return result

@@ -17,6 +17,7 @@ from django.utils import timezone
 from demo import names
 from members.models import Profile, User
 from mentoring.models import (
+    CheckIn,
     CriterionCategory,
     Enrollment,
     EnrollmentChoice,
@@ -464,8 +465,50 @@ def seed_mentoring(seed: int = 1, pairs: int = 40) -> int:
     # The demo's invented members get no email: nothing is queued for them.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         made = _play(plan, users, rng)
+    _spread_over_the_year(rng)
     _age_for_follow_up(demo_mentor, demo_mentee)
     return made
+
+
+def _spread_over_the_year(rng):
+    """The requests were all made just now; give them a year's history, as a program has: sent
+    over the past ten months, answered a few days later, past relationships lasting some months,
+    active ones with a recent check-in (so only the ones _age_for_follow_up picks are overdue)."""
+    now = timezone.now()
+    # Active relationships began within their planned six months, so few are due for an end.
+    active = set(Relationship.objects.active().values_list("request_id", flat=True))
+    for request in MentoringRequest.objects.exclude(status=RequestStatus.PENDING):
+        days = rng.randint(10, 150) if request.pk in active else rng.randint(20, 300)
+        sent = now - timedelta(days=days, minutes=rng.randint(0, 1440))
+        answered = min(sent + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 23)), now)
+        MentoringRequest.objects.filter(pk=request.pk).update(created_at=sent, answered_at=answered)
+        TimelineEntry.objects.filter(request=request, to_state="pending").update(created_at=sent)
+        TimelineEntry.objects.filter(request=request).exclude(to_state="pending").update(
+            created_at=answered
+        )
+    for relationship in Relationship.objects.select_related("request"):
+        started = relationship.request.answered_at
+        Relationship.objects.filter(pk=relationship.pk).update(started_at=started)
+        TimelineEntry.objects.filter(relationship=relationship, to_state="active").update(
+            created_at=started
+        )
+        if relationship.status == "completed":
+            ended = min(started + timedelta(days=rng.randint(60, 180)), now)
+            Relationship.objects.filter(pk=relationship.pk).update(completed_at=ended)
+            TimelineEntry.objects.filter(relationship=relationship, to_state="completed").update(
+                created_at=ended
+            )
+        else:
+            met = max(
+                timezone.localtime(started).date(),
+                (now - timedelta(days=rng.randint(3, 20))).date(),
+            )
+            CheckIn.objects.create(
+                relationship=relationship,
+                author_id=relationship.mentee_id,
+                met_on=met,
+                note="Good call: we set goals for the next month.",
+            )
 
 
 def _age_for_follow_up(demo_mentor, demo_mentee):
@@ -488,15 +531,6 @@ def _age_for_follow_up(demo_mentor, demo_mentee):
         active.exclude(mentor__in=demo_ids).exclude(mentee__in=demo_ids).first(),
         now - timedelta(days=200),
     )
-    for relationship in Relationship.objects.filter(status="completed"):
-        # Completed relationships belong to the program's past: some eight months long.
-        _backdate_relationship(relationship, now - timedelta(days=260))
-        Relationship.objects.filter(pk=relationship.pk).update(
-            completed_at=now - timedelta(days=30)
-        )
-        TimelineEntry.objects.filter(relationship=relationship, to_state="completed").update(
-            created_at=now - timedelta(days=30)
-        )
     paused = (
         Enrollment.objects.filter(role=Role.MENTOR, status=EnrollmentStatus.ACTIVE)
         .exclude(user__in=demo_ids)
@@ -520,6 +554,7 @@ def _backdate_relationship(relationship, when):
     if relationship is None:
         return
     Relationship.objects.filter(pk=relationship.pk).update(started_at=when)
+    CheckIn.objects.filter(relationship=relationship).delete()  # overdue for a check-in
     MentoringRequest.objects.filter(pk=relationship.request_id).update(
         created_at=when - timedelta(days=2), answered_at=when
     )

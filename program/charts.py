@@ -11,14 +11,14 @@ SERIES = [
 
 
 def _nice_max(value: int) -> int:
-    if value <= 4:
-        return 4
-    magnitude = 10 ** int(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        top = step * magnitude
-        if top >= value:
-            return int(math.ceil(top))
-    return value
+    """A chart top that is four round steps (1, 2 or 5 times a power of ten), at least 4."""
+    step = 1
+    while step * 4 < value:
+        for factor in (2, 2.5, 2):  # 1 → 2 → 5 → 10 → 20 …
+            step = int(step * factor)
+            if step * 4 >= value:
+                break
+    return step * 4
 
 
 def monthly_bars(months: list[dict], *, width=720, height=260) -> dict:
@@ -76,7 +76,7 @@ def supply_demand_bars(rows: list[dict], *, limit=12, width=720) -> dict:
         y = top + i * row_h
         items.append(
             {
-                "label": row["option"],
+                "label": f"{row['option']} ({row['category']})",
                 "label_y": y + 14,
                 "demand_w": round(plot_w * row["demand"] / peak, 1),
                 "supply_w": round(plot_w * row["supply"] / peak, 1),

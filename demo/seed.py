@@ -486,6 +486,11 @@ def _spread_over_the_year(rng):
         TimelineEntry.objects.filter(request=request).exclude(to_state="pending").update(
             created_at=answered
         )
+    for request in MentoringRequest.objects.filter(status=RequestStatus.PENDING):
+        # Waiting less than the week after which the first reminder goes.
+        sent = now - timedelta(days=rng.randint(0, 5), minutes=rng.randint(0, 1440))
+        MentoringRequest.objects.filter(pk=request.pk).update(created_at=sent)
+        TimelineEntry.objects.filter(request=request).update(created_at=sent)
     for relationship in Relationship.objects.select_related("request"):
         started = relationship.request.answered_at
         Relationship.objects.filter(pk=relationship.pk).update(started_at=started)

@@ -44,6 +44,7 @@ bench: venv
 	$(BIN)/python bench/seed.py
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk missing: throughput will be skipped")
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/import_members.py
 
 # Re-pin every dependency from requirements.in (needs pip-tools in the venv).
 lock: venv

@@ -6,6 +6,7 @@ class MentoringConfig(AppConfig):
     verbose_name = "Mentoring"
 
     def ready(self):
+        import mentoring.email_catalog  # noqa: F401 (registers the emails staff may edit)
         from members import extensions
         from mentoring import profile
 

@@ -7,6 +7,7 @@ started), always sent; `send_reminder` for reminders, which follow the member's 
 (off, at once, or in a weekly digest) and carry a one-click unsubscribe.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,11 +15,15 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Min
+from django.template import Context
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications import catalog
 from notifications.models import DigestItem, Preferences
+
+logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 DIGEST_EVERY = timedelta(days=7)
@@ -29,20 +34,50 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def render(name: str, context: dict, *, fragment: bool = False) -> tuple[str, str, str]:
-    """(subject, text, html) of the named trio; a fragment leaves out the layout, for a digest."""
-    context = {
+def _email_context(context: dict, fragment: bool) -> dict:
+    return {
         "site_url": settings.SITE_URL,
         "preferences_url": absolute_url(reverse("notifications:preferences")),
         "html_layout": "emails/fragment.html" if fragment else "emails/base.html",
         "text_layout": "emails/fragment.txt" if fragment else "emails/base.txt",
         **context,
     }
+
+
+def render(name: str, context: dict, *, fragment: bool = False) -> tuple[str, str, str]:
+    """(subject, text, html) of the named trio; a fragment leaves out the layout, for a digest.
+    A staff-edited version of the email, if any, replaces the trio."""
+    edited = catalog.edited(name)
+    if edited is not None:
+        try:
+            return render_edited(name, edited.subject, edited.body, context, fragment=fragment)
+        except Exception:
+            # A member must still hear the news: a broken edit falls back to the default.
+            logger.exception("The edited email %r does not render; sending the default", name)
+    context = _email_context(context, fragment)
     subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
     return (
         subject,
         render_to_string(f"emails/{name}.txt", context),
         render_to_string(f"emails/{name}.html", context),
+    )
+
+
+def render_edited(
+    name: str, subject: str, body: str, context: dict, *, fragment: bool = False
+) -> tuple[str, str, str]:
+    """(subject, text, html) of a staff-edited subject and plain-text body, checked against the
+    email's placeholders (notifications/catalog.py). The HTML is the text, escaped, with its
+    links made clickable and its blank lines made paragraphs, in the usual layout."""
+    subject_template, body_template = catalog.compile_edited(name, subject, body)
+    context = _email_context(context, fragment)
+    subject = " ".join(subject_template.render(Context(context, autoescape=False)).split())
+    text = body_template.render(Context(context, autoescape=False)).strip()
+    layout_context = {**context, "edited_subject": subject, "edited_text": text}
+    return (
+        subject,
+        render_to_string("emails/override.txt", layout_context),
+        render_to_string("emails/override.html", layout_context),
     )
 
 

@@ -111,7 +111,10 @@ def test_the_dashboard_shows_figures_charts_and_their_data_tables(client, staff,
     assert page.count('role="img"') == 2
     assert "<title>Acceptances, April 2026: 2</title>" in page
     assert '<th scope="row">April 2026</th><td>3</td><td>2</td><td>0</td>' in page
-    assert "Recruit mentors for:</strong>\n    Negotiation in Leadership Skills (4 mentees, 0 mentors)" in page
+    assert (
+        "Recruit mentors for:</strong>\n    Negotiation in Leadership Skills (4 mentees, 0 mentors)"
+        in page
+    )
 
 
 def test_a_bad_date_range_is_refused_with_a_message(client, staff):

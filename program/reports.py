@@ -1,0 +1,329 @@
+"""The staff reports: what each one lists, its columns, and each row as text.
+
+A report is a definition, not a view: the HTML page and the CSV download read the same queryset and
+the same row function, so the two never disagree. Every figure in a row comes from the one query
+(annotations) or one prefetch, so a page of 50 rows and a download of 100,000 cost the same few
+queries per chunk.
+"""
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Case, Count, OuterRef, Prefetch, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from mentoring.models import (
+    Enrollment,
+    EnrollmentChoice,
+    EnrollmentStatus,
+    MentoringRequest,
+    ProgramSettings,
+    Relationship,
+    RelationshipStatus,
+    RequestStatus,
+    Role,
+)
+
+# "All" is not a status: it lets staff include withdrawn enrollments, which are left out by default.
+ALL = "all"
+ENROLLMENT_STATUSES = [
+    ("", "Enrolled (active or temporarily not participating)"),
+    *EnrollmentStatus.choices,
+    (ALL, "All, including withdrawn"),
+]
+RELATIONSHIP_STATUSES = [("", "Any status"), *RelationshipStatus.choices]
+
+CSV_CHUNK = 2000
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading ' keeps `=HYPERLINK(…)` from running."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@dataclass(frozen=True)
+class Report:
+    slug: str
+    title: str
+    description: str
+    columns: tuple[str, ...]
+    queryset: Callable[[dict], QuerySet]
+    row: Callable[[Any, ProgramSettings], list]
+    status_choices: list
+    date_label: str
+    by_role: bool = False
+    by_criterion: bool = True
+
+
+# --- Shared pieces ----------------------------------------------------------------------------
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _within(queryset, field, date_from: date | None, date_to: date | None):
+    """Rows whose `field` falls on a day from date_from to date_to, both included."""
+    if date_from:
+        queryset = queryset.filter(**{f"{field}__gte": _start_of(date_from)})
+    if date_to:
+        queryset = queryset.filter(**{f"{field}__lt": _start_of(date_to + timedelta(days=1))})
+    return queryset
+
+
+def _day(moment) -> str:
+    return timezone.localdate(moment).isoformat() if moment else ""
+
+
+def _member(user) -> list[str]:
+    """Name and email; a member without a profile row is shown by their email."""
+    profile = getattr(user, "profile", None)
+    return [profile.full_name if profile else user.email, user.email]
+
+
+def _count(queryset, field):
+    """How many rows of `queryset` point at the enrollment's member through `field`."""
+    per_member = (
+        queryset.filter(**{field: OuterRef("user_id")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_member), 0)
+
+
+def _in_own_role(queryset):
+    """The count in the enrollment's own role: as mentor for a mentor enrollment, else as mentee."""
+    return Case(
+        When(role=Role.MENTOR, then=_count(queryset, "mentor")),
+        default=_count(queryset, "mentee"),
+    )
+
+
+# --- Enrollment reports -----------------------------------------------------------------------
+
+
+def _enrollments(filters: dict, roles) -> QuerySet:
+    choices = EnrollmentChoice.objects.select_related("option").order_by(
+        "option__category__order", "option__category__name", "option__order", "option__label"
+    )
+    enrollments = (
+        Enrollment.objects.filter(role__in=roles)
+        .select_related("user__profile")
+        .prefetch_related(Prefetch("choices", queryset=choices))
+        .annotate(
+            active_relationships=_in_own_role(Relationship.objects.active()),
+            pending_sent=_in_own_role(
+                MentoringRequest.objects.filter(
+                    status=RequestStatus.PENDING, requester=OuterRef("user_id")
+                )
+            ),
+        )
+    )
+    status = filters.get("status")
+    if status == ALL:
+        pass
+    elif status:
+        enrollments = enrollments.filter(status=status)
+    else:
+        enrollments = enrollments.enrolled()
+    if filters.get("role"):
+        enrollments = enrollments.filter(role=filters["role"])
+    if filters.get("option"):
+        # A member chooses an option at most once, so this join adds no duplicate rows.
+        enrollments = enrollments.filter(choices__option=filters["option"])
+    enrollments = _within(
+        enrollments, "created_at", filters.get("date_from"), filters.get("date_to")
+    )
+    return enrollments.order_by("user__profile__last_name", "user__profile__first_name", "pk")
+
+
+def _about(enrollment) -> list:
+    """Who the member is and where they stand in the program."""
+    profile = getattr(enrollment.user, "profile", None)
+    return [
+        profile.job_title if profile else "",
+        profile.organization if profile else "",
+        profile.location if profile else "",
+        enrollment.get_status_display(),
+        _day(enrollment.created_at),
+        "; ".join(choice.option.label for choice in enrollment.choices.all()),
+    ]
+
+
+ABOUT_COLUMNS = ("Job title", "Organization", "Location", "Status", "Enrolled on", "Criteria")
+
+
+def mentee_row(enrollment, program) -> list:
+    return [
+        *_member(enrollment.user),
+        *_about(enrollment),
+        enrollment.active_relationships,
+        enrollment.pending_sent,
+    ]
+
+
+def mentor_row(enrollment, program) -> list:
+    capacity = enrollment.max_mentees
+    return [
+        *_member(enrollment.user),
+        *_about(enrollment),
+        capacity,
+        enrollment.active_relationships,
+        max(capacity - enrollment.active_relationships, 0) if capacity is not None else "",
+        enrollment.pending_sent,
+    ]
+
+
+def participant_row(enrollment, program) -> list:
+    name, email = _member(enrollment.user)
+    return [
+        name,
+        email,
+        program.role_label(enrollment.role),
+        *_about(enrollment),
+        enrollment.active_relationships,
+        enrollment.pending_sent,
+    ]
+
+
+# --- Relationships ----------------------------------------------------------------------------
+
+
+def _relationships(filters: dict) -> QuerySet:
+    relationships = Relationship.objects.select_related("mentor__profile", "mentee__profile")
+    if filters.get("status"):
+        relationships = relationships.filter(status=filters["status"])
+    relationships = _within(
+        relationships, "started_at", filters.get("date_from"), filters.get("date_to")
+    )
+    return relationships.order_by("started_at", "pk")
+
+
+def relationship_row(relationship, program) -> list:
+    return [
+        *_member(relationship.mentor),
+        *_member(relationship.mentee),
+        relationship.get_status_display(),
+        _day(relationship.started_at),
+        _day(relationship.completed_at),
+        relationship.get_outcome_display(),
+        relationship.planned_months,
+        relationship.get_rhythm_display(),
+    ]
+
+
+# --- The four reports -------------------------------------------------------------------------
+
+REPORTS = {
+    report.slug: report
+    for report in [
+        Report(
+            slug="mentees",
+            title="Mentees",
+            description="Everyone enrolled as a mentee, their criteria, active relationships "
+            "and the requests they are waiting on.",
+            columns=(
+                "Name",
+                "Email",
+                *ABOUT_COLUMNS,
+                "Active relationships",
+                "Pending requests sent",
+            ),
+            queryset=lambda filters: _enrollments(filters, [Role.MENTEE]),
+            row=mentee_row,
+            status_choices=ENROLLMENT_STATUSES,
+            date_label="Enrolled",
+        ),
+        Report(
+            slug="mentors",
+            title="Mentors",
+            description="Everyone enrolled as a mentor, their criteria, how many mentees they "
+            "take and how many places are open.",
+            columns=(
+                "Name",
+                "Email",
+                *ABOUT_COLUMNS,
+                "Capacity",
+                "Active mentees",
+                "Open places",
+                "Pending requests sent",
+            ),
+            queryset=lambda filters: _enrollments(filters, [Role.MENTOR]),
+            row=mentor_row,
+            status_choices=ENROLLMENT_STATUSES,
+            date_label="Enrolled",
+        ),
+        Report(
+            slug="participants",
+            title="Mentors and Mentees",
+            description="Every enrollment in either role, one row each: a member enrolled as "
+            "both appears twice.",
+            columns=(
+                "Name",
+                "Email",
+                "Role",
+                *ABOUT_COLUMNS,
+                "Active relationships",
+                "Pending requests sent",
+            ),
+            queryset=lambda filters: _enrollments(filters, Role.values),
+            row=participant_row,
+            status_choices=ENROLLMENT_STATUSES,
+            date_label="Enrolled",
+            by_role=True,
+        ),
+        Report(
+            slug="relationships",
+            title="Mentoring Relationships",
+            description="Mentoring relationships that started in a date range, with their "
+            "status, outcome and plan.",
+            columns=(
+                "Mentor",
+                "Mentor email",
+                "Mentee",
+                "Mentee email",
+                "Status",
+                "Started",
+                "Completed",
+                "Outcome",
+                "Planned months",
+                "Rhythm",
+            ),
+            queryset=_relationships,
+            row=relationship_row,
+            status_choices=RELATIONSHIP_STATUSES,
+            date_label="Started",
+            by_criterion=False,
+        ),
+    ]
+}
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+class _Echo:
+    """csv.writer writes into this and gets the line back, so nothing collects in memory."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(report: Report, filters: dict) -> Iterator[str]:
+    """The report as CSV lines, header first, read from the database in chunks."""
+    program = ProgramSettings.current()
+    writer = csv.writer(_Echo())
+    # A byte-order mark, so that Excel reads the names as UTF-8.
+    yield "\ufeff" + writer.writerow([safe_cell(column) for column in report.columns])
+    for item in report.queryset(filters).iterator(chunk_size=CSV_CHUNK):
+        yield writer.writerow([safe_cell(cell) for cell in report.row(item, program)])

@@ -1,0 +1,86 @@
+"""Program staff in a browser: the dashboard with its charts, a report downloaded as CSV, a small
+member import run by the background worker, and an email template previewed. axe-core on each."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from members.models import User
+from mentoring.relationships import send_request
+from tests.browser.pages import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MEMBERS_CSV = (
+    "Email,First Name,Last Name,Title,Organization,City,State,Country\n"
+    "ana.reyes@example.org,Ana,Reyes,Buyer,Lakeside Health,Denver,Colorado,US\n"
+    "ben.ode@example.org,Ben,Ode,Analyst,Lakeside Health,Austin,Texas,United States\n"
+    "not-an-email,Cara,Lim,Buyer,Lakeside Health,,,\n"
+)
+
+
+def run_worker():
+    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, interval=0.01)
+
+
+def test_staff_dashboard_report_import_and_email_template(
+    page,
+    live_server,
+    staff,
+    enrolled_mentee,
+    enrolled_mentor,
+    screenshot,
+    assert_accessible,
+    tmp_path,
+):
+    send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor", message="Hello")
+
+    sign_in(page, "pat@example.com")
+    page.get_by_role("link", name="Program staff").click()
+    page.get_by_role("heading", name="Program dashboard").wait_for()
+    page.get_by_text("requests waiting for an answer").wait_for()
+    assert page.locator("svg[role=img]").count() == 2
+    assert_accessible(page)
+    screenshot(page, "dashboard")
+
+    page.get_by_role("navigation", name="Program staff").get_by_role("link", name="Reports").click()
+    page.get_by_role("link", name="Mentors", exact=True).first.click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    assert any("david@example.com" in row for row in rows[1:])
+    assert_accessible(page)
+    screenshot(page, "mentors-report")
+
+    members_csv = tmp_path / "members.csv"
+    members_csv.write_text(MEMBERS_CSV)
+    page.get_by_role("navigation", name="Program staff").get_by_role(
+        "link", name="Import members"
+    ).click()
+    page.get_by_label("CSV file").set_input_files(str(members_csv))
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_text("2 valid").wait_for()
+    assert_accessible(page)
+    screenshot(page, "import-preview")
+    page.get_by_role("button", name="Import", exact=True).click()
+    run_worker()
+    page.reload()
+    page.get_by_text("Import finished").wait_for()
+    assert_accessible(page)
+    screenshot(page, "import-done")
+    assert (
+        User.objects.filter(email__in=["ana.reyes@example.org", "ben.ode@example.org"]).count() == 2
+    )
+    assert not User.objects.filter(email="not-an-email").exists()
+
+    page.get_by_role("navigation", name="Program staff").get_by_role(
+        "link", name="Email templates"
+    ).click()
+    page.get_by_role("link", name="Request received").first.click()
+    page.get_by_role("button", name="Preview").click()
+    page.frame_locator("iframe").get_by_text("has asked you to be their mentor").wait_for()
+    assert_accessible(page)
+    screenshot(page, "email-template-preview")

@@ -45,6 +45,7 @@ bench: venv
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk missing: throughput will be skipped")
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/import_members.py
+	$(BIN)/python bench/report_csv.py
 
 # Re-pin every dependency from requirements.in (needs pip-tools in the venv).
 lock: venv

@@ -11,6 +11,8 @@ def program(request):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return 0
+        if hasattr(user, "awaiting_answer"):  # read with the user (mentoring.auth)
+            return user.awaiting_answer or 0
         return MentoringRequest.objects.filter(recipient=user, status=RequestStatus.PENDING).count()
 
     return {

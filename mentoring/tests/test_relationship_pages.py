@@ -240,3 +240,15 @@ def test_partners_see_contact_details_kept_for_partners_only(
     assert "+1 555 123 4567" in client.get(f"/members/{enrolled_mentor.pk}/").content.decode()
     client.force_login(outsider)
     assert "+1 555 123 4567" not in client.get(f"/members/{enrolled_mentor.pk}/").content.decode()
+
+
+def test_the_signed_in_member_comes_with_the_count_of_requests_awaiting_them(
+    client, enrolled_mentee, enrolled_mentor
+):
+    send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    client.force_login(enrolled_mentor)
+
+    response = client.get("/")
+
+    assert response.wsgi_request.user.awaiting_answer == 1
+    assert '<span class="nav-count">1' in response.content.decode()

@@ -42,7 +42,7 @@ def report_page(request, slug):
     program = ProgramSettings.current()
     context.update(
         page=page,
-        rows=[report.row(item, program) for item in page],
+        rows=report.rows(page, program),
         filter_query=form.query_string(),
     )
     return render(request, "program/reports/report.html", context)

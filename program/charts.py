@@ -68,7 +68,7 @@ def monthly_bars(months: list[dict], *, width=720, height=260) -> dict:
 def supply_demand_bars(rows: list[dict], *, limit=12, width=720) -> dict:
     """Horizontal paired bars for the options with the biggest shortfall of mentors."""
     rows = rows[:limit]
-    label_w, right, row_h, top = 230, 40, 30, 10
+    label_w, right, row_h, top = 330, 50, 30, 10
     plot_w = width - label_w - right
     peak = _nice_max(max([max(r["supply"], r["demand"]) for r in rows] or [0]))
     items = []

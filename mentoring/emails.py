@@ -23,6 +23,10 @@ def _find_url(role):
     return absolute_url(reverse(name))
 
 
+def _partner(relationship, member):
+    return relationship.mentee if member.pk == relationship.mentor_id else relationship.mentor
+
+
 def _contact(user):
     profile = user.profile
     return {
@@ -109,7 +113,7 @@ def relationship_completed(relationship):
     """The partner of whoever marked it completed."""
     program = ProgramSettings.current()
     by = relationship.completed_by
-    partner = relationship.mentee if by.pk == relationship.mentor_id else relationship.mentor
+    partner = _partner(relationship, by)
     send_templated(
         "relationship_completed",
         partner.email,
@@ -196,7 +200,7 @@ def participation_resumed(enrollment):
 
 
 def check_in_reminder(relationship, member, last_contact) -> str:
-    partner = relationship.mentee if member.pk == relationship.mentor_id else relationship.mentor
+    partner = _partner(relationship, member)
     return send_reminder(
         member,
         "check_in_reminder",
@@ -213,7 +217,7 @@ def check_in_reminder(relationship, member, last_contact) -> str:
 
 
 def planned_end_reminder(relationship, member) -> str:
-    partner = relationship.mentee if member.pk == relationship.mentor_id else relationship.mentor
+    partner = _partner(relationship, member)
     return send_reminder(
         member,
         "planned_end",

@@ -238,6 +238,29 @@ def withdraw_request(request_id: int, by) -> MentoringRequest:
     return _close(request, by, RequestStatus.WITHDRAWN)
 
 
+def _mark_completed(relationship, by, *, outcome, why, note_to_partner="", feedback_for_staff=""):
+    """active → completed, on the timeline; the mentor's open places change (the search index
+    catches up by the enrollment's timestamp)."""
+    now = timezone.now()
+    relationship.status = RelationshipStatus.COMPLETED
+    relationship.completed_at = now
+    relationship.completed_by = by
+    relationship.outcome = outcome
+    relationship.note_to_partner = note_to_partner.strip()
+    relationship.feedback_for_staff = feedback_for_staff.strip()
+    relationship.save()
+    _record(
+        actor=by,
+        relationship=relationship,
+        from_state=RelationshipStatus.ACTIVE,
+        to_state=RelationshipStatus.COMPLETED,
+        note=why,
+    )
+    Enrollment.objects.filter(user_id=relationship.mentor_id, role=Role.MENTOR).update(
+        updated_at=now
+    )
+
+
 @transaction.atomic
 def complete_relationship(
     relationship_id: int,
@@ -255,25 +278,15 @@ def complete_relationship(
         raise NotYours("No such relationship.")
     if relationship.status != RelationshipStatus.ACTIVE:
         raise RequestError("This relationship has already been completed.")
-    now = timezone.now()
-    relationship.status = RelationshipStatus.COMPLETED
-    relationship.completed_at = now
-    relationship.completed_by = by
-    relationship.outcome = outcome
-    relationship.note_to_partner = note_to_partner.strip()
-    relationship.feedback_for_staff = feedback_for_staff.strip()
-    relationship.save()
-    _record(
-        actor=by,
-        relationship=relationship,
-        from_state=RelationshipStatus.ACTIVE,
-        to_state=RelationshipStatus.COMPLETED,
-        note=outcome,
+    _mark_completed(
+        relationship,
+        by,
+        outcome=outcome,
+        why=outcome,
+        note_to_partner=note_to_partner,
+        feedback_for_staff=feedback_for_staff,
     )
     emails.relationship_completed(relationship)
-    Enrollment.objects.filter(user_id=relationship.mentor_id, role=Role.MENTOR).update(
-        updated_at=now
-    )
     return relationship
 
 
@@ -438,18 +451,8 @@ def end_relationship(relationship_id: int, staff, *, reason: str) -> Relationshi
         raise NotYours("No such relationship.")
     if relationship.status != RelationshipStatus.ACTIVE:
         raise RequestError("This relationship has already been completed.")
-    now = timezone.now()
-    relationship.status = RelationshipStatus.COMPLETED
-    relationship.completed_at = now
-    relationship.completed_by = staff
-    relationship.outcome = Outcome.OTHER
-    relationship.save(update_fields=["status", "completed_at", "completed_by", "outcome"])
-    _record(
-        actor=staff,
-        relationship=relationship,
-        from_state=RelationshipStatus.ACTIVE,
-        to_state=RelationshipStatus.COMPLETED,
-        note=f"ended by program staff: {reason.strip()}",
+    _mark_completed(
+        relationship, staff, outcome=Outcome.OTHER, why=f"ended by program staff: {reason.strip()}"
     )
     pairs = [(relationship.mentor, relationship.mentee), (relationship.mentee, relationship.mentor)]
     for member, partner in pairs:
@@ -458,7 +461,4 @@ def end_relationship(relationship_id: int, staff, *, reason: str) -> Relationshi
             f"ended your mentoring relationship with {partner.profile.full_name}",
             reason,
         )
-    Enrollment.objects.filter(user_id=relationship.mentor_id, role=Role.MENTOR).update(
-        updated_at=now
-    )
     return relationship

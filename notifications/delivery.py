@@ -28,18 +28,23 @@ def queue_message(message) -> OutgoingEmail:
     for content, mimetype in getattr(message, "alternatives", []) or []:
         if mimetype == "text/html":
             html = content
+    return _store(
+        from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+        to=list(message.to),
+        cc=list(message.cc),
+        bcc=list(message.bcc),
+        reply_to=list(message.reply_to),
+        subject=str(message.subject),
+        body=str(message.body),
+        html=html,
+        headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+    )
+
+
+def _store(**fields) -> OutgoingEmail:
+    """The row and its delivery task, together in the caller's transaction."""
     with transaction.atomic():
-        email = OutgoingEmail.objects.create(
-            from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
-            to=list(message.to),
-            cc=list(message.cc),
-            bcc=list(message.bcc),
-            reply_to=list(message.reply_to),
-            subject=str(message.subject),
-            body=str(message.body),
-            html=html,
-            headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
-        )
+        email = OutgoingEmail.objects.create(**fields)
         deliver_email.enqueue(email.pk)
     return email
 
@@ -91,17 +96,5 @@ def deliver_email(email_id: int) -> str:
 def resend(email_id: int) -> OutgoingEmail:
     """Send a stored email again, as a new row with its own delivery (the original is kept)."""
     original = OutgoingEmail.objects.get(pk=email_id)
-    with transaction.atomic():
-        copy = OutgoingEmail.objects.create(
-            from_email=original.from_email,
-            to=original.to,
-            cc=original.cc,
-            bcc=original.bcc,
-            reply_to=original.reply_to,
-            subject=original.subject,
-            body=original.body,
-            html=original.html,
-            headers=original.headers,
-        )
-        deliver_email.enqueue(copy.pk)
-    return copy
+    copied = ["from_email", "to", "cc", "bcc", "reply_to", "subject", "body", "html", "headers"]
+    return _store(**{field: getattr(original, field) for field in copied})

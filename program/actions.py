@@ -2,6 +2,8 @@
 the timeline and tell the members by email) and is written to the audit log with the staff's reason,
 all in one transaction."""
 
+from contextlib import contextmanager
+
 from django.db import transaction
 
 from mentoring import relationships, services
@@ -22,20 +24,27 @@ def _reason(reason: str) -> str:
     return reason
 
 
+@contextmanager
+def _refused_as_action_error():
+    """A mentoring rule's refusal, told to staff in its own words."""
+    try:
+        yield
+    except (relationships.RequestError, services.EnrollmentError) as error:
+        raise ActionError(str(error)) from None
+
+
 def _log(staff, kind, reason, *, member=None, target=""):
     StaffAction.objects.create(staff=staff, kind=kind, member=member, target=target, reason=reason)
 
 
 @transaction.atomic
-def accept_for_member(staff, request_id: int, *, reason: str):
+def accept_for_member(staff, pk: int, *, reason: str):
     reason = _reason(reason)
-    request = MentoringRequest.objects.select_related("recipient").get(pk=request_id)
-    try:
+    request = MentoringRequest.objects.select_related("recipient").get(pk=pk)
+    with _refused_as_action_error():
         relationship = relationships.accept_request(
             request.pk, request.recipient, staff=staff, staff_reason=reason
         )
-    except relationships.RequestError as error:
-        raise ActionError(str(error)) from None
     _log(
         staff,
         StaffAction.Kind.ACCEPT,
@@ -47,10 +56,10 @@ def accept_for_member(staff, request_id: int, *, reason: str):
 
 
 @transaction.atomic
-def decline_for_member(staff, request_id: int, *, decline_reason: str, note: str, reason: str):
+def decline_for_member(staff, pk: int, *, decline_reason: str, note: str, reason: str):
     reason = _reason(reason)
-    request = MentoringRequest.objects.select_related("recipient").get(pk=request_id)
-    try:
+    request = MentoringRequest.objects.select_related("recipient").get(pk=pk)
+    with _refused_as_action_error():
         relationships.decline_request(
             request.pk,
             request.recipient,
@@ -59,8 +68,6 @@ def decline_for_member(staff, request_id: int, *, decline_reason: str, note: str
             staff=staff,
             staff_reason=reason,
         )
-    except relationships.RequestError as error:
-        raise ActionError(str(error)) from None
     _log(
         staff,
         StaffAction.Kind.DECLINE,
@@ -71,12 +78,10 @@ def decline_for_member(staff, request_id: int, *, decline_reason: str, note: str
 
 
 @transaction.atomic
-def end_relationship(staff, relationship_id: int, *, reason: str):
+def end_relationship(staff, pk: int, *, reason: str):
     reason = _reason(reason)
-    try:
-        relationship = relationships.end_relationship(relationship_id, staff, reason=reason)
-    except relationships.RequestError as error:
-        raise ActionError(str(error)) from None
+    with _refused_as_action_error():
+        relationship = relationships.end_relationship(pk, staff, reason=reason)
     _log(
         staff,
         StaffAction.Kind.END,
@@ -97,10 +102,8 @@ def pause_mentor(staff, email: str, *, reason: str, return_date=None):
     )
     if enrollment is None:
         raise ActionError(f"No mentor is enrolled with the email address {email.strip()}.")
-    try:
+    with _refused_as_action_error():
         services.pause_for_member(enrollment, reason=reason, return_date=return_date)
-    except services.EnrollmentError as error:
-        raise ActionError(str(error)) from None
     _log(
         staff,
         StaffAction.Kind.PAUSE,
@@ -112,9 +115,9 @@ def pause_mentor(staff, email: str, *, reason: str, return_date=None):
 
 
 @transaction.atomic
-def resend_email(staff, email_id: int, *, reason: str) -> OutgoingEmail:
+def resend_email(staff, pk: int, *, reason: str) -> OutgoingEmail:
     reason = _reason(reason)
-    original = OutgoingEmail.objects.filter(pk=email_id).first()
+    original = OutgoingEmail.objects.filter(pk=pk).first()
     if original is None:
         raise ActionError("No such email.")
     copy = resend(original.pk)

@@ -108,38 +108,46 @@ def _run(request, action, success, **kwargs):
     return True
 
 
+def _act_on(request, pk, *, form_class, action, success, page, form_name, back):
+    """POST a staff action on request or relationship `pk`: with a valid form, run it and go back
+    to its page with a message; otherwise show the page again with the form's errors."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return page(request, pk, **{form_name: form})
+    _run(request, action, success, pk=pk, **form.cleaned_data)
+    return redirect(back, pk)
+
+
 @staff_required
 @require_POST
 def accept_for_member(request, pk):
     get_object_or_404(MentoringRequest, pk=pk)
-    form = StaffReasonForm(request.POST)
-    if not form.is_valid():
-        return request_detail(request, pk, accept_form=form)
-    _run(
+    return _act_on(
         request,
-        actions.accept_for_member,
-        "Accepted for the member; both members have been told.",
-        request_id=pk,
-        reason=form.cleaned_data["reason"],
+        pk,
+        form_class=StaffReasonForm,
+        action=actions.accept_for_member,
+        success="Accepted for the member; both members have been told.",
+        page=request_detail,
+        form_name="accept_form",
+        back="program:request",
     )
-    return redirect("program:request", pk)
 
 
 @staff_required
 @require_POST
 def decline_for_member(request, pk):
     get_object_or_404(MentoringRequest, pk=pk)
-    form = StaffDeclineForm(request.POST)
-    if not form.is_valid():
-        return request_detail(request, pk, decline_form=form)
-    _run(
+    return _act_on(
         request,
-        actions.decline_for_member,
-        "Declined for the member; both members have been told.",
-        request_id=pk,
-        **form.cleaned_data,
+        pk,
+        form_class=StaffDeclineForm,
+        action=actions.decline_for_member,
+        success="Declined for the member; both members have been told.",
+        page=request_detail,
+        form_name="decline_form",
+        back="program:request",
     )
-    return redirect("program:request", pk)
 
 
 @staff_required
@@ -167,17 +175,16 @@ def relationship_detail(request, pk, form=None):
 @require_POST
 def end_relationship(request, pk):
     get_object_or_404(Relationship, pk=pk)
-    form = StaffReasonForm(request.POST)
-    if not form.is_valid():
-        return relationship_detail(request, pk, form=form)
-    _run(
+    return _act_on(
         request,
-        actions.end_relationship,
-        "The relationship is ended; both members have been told.",
-        relationship_id=pk,
-        reason=form.cleaned_data["reason"],
+        pk,
+        form_class=StaffReasonForm,
+        action=actions.end_relationship,
+        success="The relationship is ended; both members have been told.",
+        page=relationship_detail,
+        form_name="form",
+        back="program:relationship",
     )
-    return redirect("program:relationship", pk)
 
 
 @staff_required
@@ -227,7 +234,7 @@ def resend_email(request, pk):
             request,
             actions.resend_email,
             "The email is queued to be sent again.",
-            email_id=pk,
+            pk=pk,
             reason=form.cleaned_data["reason"],
         )
     else:

@@ -624,7 +624,8 @@ class TimelineEntry(models.Model):
     def why(self) -> str:
         """The reason or outcome, in words; other notes as written."""
         labels = dict(DeclineReason.choices) | dict(Outcome.choices)
-        return labels.get(self.note, self.note)
+        label = labels.get(self.note)
+        return label.lower() if label else self.note
 
 
 def new_feed_token() -> str:

@@ -69,6 +69,8 @@ def test_staff_accept_for_a_member_with_a_reason(client, staff, pending, enrolle
     assert "by program staff for David Okafor: David asked us by phone" in entry.note
     action = StaffAction.objects.get()
     assert (action.kind, action.member, action.staff) == ("accept", enrolled_mentor, staff)
+    page = client.get(f"/staff/requests/{pending.pk}/").content.decode()
+    assert "(by program staff for David Okafor: David asked us by phone; he is travelling.)" in page
     told = {m.to[0]: m.subject for m in mail.outbox}
     assert "accepted the request from Maria Santos on your behalf" in told["david@example.com"]
     assert "now mentoring partners" in " ".join(m.subject for m in mail.outbox)

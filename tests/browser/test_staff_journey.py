@@ -6,10 +6,12 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 
 from members.models import User
 from mentoring.relationships import send_request
+from notifications.models import OutgoingEmail
 from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,7 +38,9 @@ def test_staff_dashboard_report_import_and_email_template(
     assert_accessible,
     tmp_path,
 ):
-    send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor", message="Hello")
+    request = send_request(
+        enrolled_mentee, enrolled_mentor, recipient_role="mentor", message="Hello"
+    )
 
     sign_in(page, "pat@example.com")
     page.get_by_role("link", name="Program staff").click()
@@ -84,3 +88,29 @@ def test_staff_dashboard_report_import_and_email_template(
     page.frame_locator("iframe").get_by_text("has asked you to be their mentor").wait_for()
     assert_accessible(page)
     screenshot(page, "email-template-preview")
+
+    # Acting for a member: the request waiting longest, accepted with a reason.
+    page.get_by_role("navigation", name="Program staff").get_by_role(
+        "link", name="Requests and actions"
+    ).click()
+    assert_accessible(page)
+    page.get_by_role("link", name=f"Act on request {request.pk}").click()
+    page.get_by_label("Reason (recorded, and told to the member)").first.fill(
+        "David asked us by phone."
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Accept for the member").click()
+    page.get_by_text("Accepted for the member; both members have been told.").wait_for()
+    page.get_by_text("by program staff for David Okafor: David asked us by phone.").wait_for()
+    screenshot(page, "accepted-for-member")
+    told = [m for m in mail.outbox if m.to == ["david@example.com"]]
+    assert any("accepted the request from Maria Santos on your behalf" in m.subject for m in told)
+
+    # Tests send email to Django's in-memory outbox; one stored email stands in for the site's.
+    OutgoingEmail.objects.create(to=["maria@example.com"], subject="Welcome back", body="Hi")
+    page.goto("/staff/sent-emails/")
+    page.get_by_label("Reason for resending email").fill("She deleted it by mistake.")
+    assert_accessible(page)
+    page.get_by_role("button", name="Resend").click()
+    page.get_by_text("The email is queued to be sent again.").wait_for()
+    assert OutgoingEmail.objects.filter(subject="Welcome back").count() == 2

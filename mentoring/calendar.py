@@ -16,7 +16,7 @@ def _calendar(name: str) -> Calendar:
 
 
 def _events(relationship, member):
-    partner = relationship.mentee if member.pk == relationship.mentor_id else relationship.mentor
+    partner = relationship.partner_of(member)
     url = absolute_url(f"/relationships/{relationship.pk}/")
     host = url.split("/")[2]
     now = timezone.now()

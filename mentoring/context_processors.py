@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
-from mentoring.models import MentoringRequest, ProgramSettings, RequestStatus
+from mentoring.auth import users_with_awaiting_count
+from mentoring.models import ProgramSettings
 
 
 def program(request):
@@ -11,9 +12,9 @@ def program(request):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return 0
-        if hasattr(user, "awaiting_answer"):  # read with the user (mentoring.auth)
-            return user.awaiting_answer or 0
-        return MentoringRequest.objects.filter(recipient=user, status=RequestStatus.PENDING).count()
+        if not hasattr(user, "awaiting_answer"):  # a user not loaded by mentoring.auth's backends
+            user = users_with_awaiting_count().get(pk=user.pk)
+        return user.awaiting_answer or 0
 
     return {
         "program": SimpleLazyObject(ProgramSettings.current),

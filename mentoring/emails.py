@@ -23,10 +23,6 @@ def _find_url(role):
     return absolute_url(reverse(name))
 
 
-def _partner(relationship, member):
-    return relationship.mentee if member.pk == relationship.mentor_id else relationship.mentor
-
-
 def _contact(user):
     profile = user.profile
     return {
@@ -113,7 +109,7 @@ def relationship_completed(relationship):
     """The partner of whoever marked it completed."""
     program = ProgramSettings.current()
     by = relationship.completed_by
-    partner = _partner(relationship, by)
+    partner = relationship.partner_of(by)
     send_templated(
         "relationship_completed",
         partner.email,
@@ -200,7 +196,7 @@ def participation_resumed(enrollment):
 
 
 def check_in_reminder(relationship, member, last_contact) -> str:
-    partner = _partner(relationship, member)
+    partner = relationship.partner_of(member)
     return send_reminder(
         member,
         "check_in_reminder",
@@ -217,7 +213,7 @@ def check_in_reminder(relationship, member, last_contact) -> str:
 
 
 def planned_end_reminder(relationship, member) -> str:
-    partner = _partner(relationship, member)
+    partner = relationship.partner_of(member)
     return send_reminder(
         member,
         "planned_end",

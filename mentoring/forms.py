@@ -13,6 +13,16 @@ from mentoring.models import (
 )
 
 
+def optional_text(label: str, *, max_length: int, rows: int = 3) -> forms.CharField:
+    """A free-text box a member may leave empty."""
+    return forms.CharField(
+        label=label,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        max_length=max_length,
+        required=False,
+    )
+
+
 class ChoiceListRadioSelect(forms.RadioSelect):
     """Radio buttons that hand the field every submitted value, so that a forged second choice in a
     single-choice category is reported instead of silently dropped."""
@@ -24,9 +34,7 @@ class ChoiceListRadioSelect(forms.RadioSelect):
 class EnrollmentForm(forms.Form):
     """One field per active category for the role, a statement and (mentors) capacity."""
 
-    statement = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), max_length=2000, required=False
-    )
+    statement = optional_text("Statement", max_length=2000, rows=5)
 
     def __init__(self, *args, role, program, enrollment=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,47 +157,24 @@ class ParticipationForm(forms.Form):
 
 
 class RequestForm(forms.Form):
-    message = forms.CharField(
-        label="A personal message (optional)",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=2000,
-        required=False,
-    )
-    goals = forms.CharField(
-        label="What you hope to work on (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        required=False,
-    )
+    message = optional_text("A personal message (optional)", max_length=2000, rows=5)
+    goals = optional_text("What you hope to work on (optional)", max_length=2000)
 
 
 class DeclineForm(forms.Form):
     reason = forms.ChoiceField(
         label="Reason", choices=DeclineReason.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(
-        label="A note to the member (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        required=False,
-    )
+    note = optional_text("A note to the member (optional)", max_length=2000)
 
 
 class CompleteForm(forms.Form):
     outcome = forms.ChoiceField(
         label="How did it end?", choices=Outcome.choices, widget=forms.RadioSelect
     )
-    note_to_partner = forms.CharField(
-        label="A note to your partner (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        required=False,
-    )
-    feedback_for_staff = forms.CharField(
-        label="Private feedback for program staff (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-        required=False,
+    note_to_partner = optional_text("A note to your partner (optional)", max_length=2000)
+    feedback_for_staff = optional_text(
+        "Private feedback for program staff (optional)", max_length=4000
     )
 
 
@@ -197,22 +182,12 @@ class PlanForm(forms.Form):
     rhythm = forms.ChoiceField(label="Meeting rhythm", choices=Rhythm.choices)
     meeting_format = forms.ChoiceField(label="Format", choices=MeetingFormat.choices)
     planned_months = forms.IntegerField(label="Planned length (months)", min_value=1, max_value=36)
-    goals = forms.CharField(
-        label="Shared goals",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-        required=False,
-    )
+    goals = optional_text("Shared goals", max_length=4000)
 
 
 class CheckInForm(forms.Form):
     met_on = forms.DateField(label="Date we met", widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(
-        label="Note (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-        required=False,
-    )
+    note = optional_text("Note (optional)", max_length=4000)
     shared = forms.TypedChoiceField(
         label="Who sees the note",
         choices=[("1", "My partner and I"), ("0", "Only me")],

@@ -457,6 +457,10 @@ class RelationshipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=RelationshipStatus.ACTIVE)
 
+    def of(self, member):
+        """The relationships `member` is in, as mentor or as mentee."""
+        return self.filter(Q(mentor=member) | Q(mentee=member))
+
 
 class Relationship(models.Model):
     mentor = models.ForeignKey(
@@ -528,6 +532,16 @@ class Relationship(models.Model):
 
     def __str__(self):
         return f"{self.mentor} mentoring {self.mentee} ({self.status})"
+
+    def partner_of(self, member):
+        """The other member of the pair."""
+        return self.mentee if member.pk == self.mentor_id else self.mentor
+
+    def timeline_entries(self):
+        """The relationship's timeline, from the request that began it, with who acted."""
+        return TimelineEntry.objects.filter(
+            Q(relationship=self) | Q(request_id=self.request_id, request__isnull=False)
+        ).select_related("actor__profile")
 
     @property
     def planned_end(self):

@@ -28,7 +28,6 @@ from mentoring.models import (
     RelationshipStatus,
     RequestStatus,
     Role,
-    TimelineEntry,
     new_feed_token,
 )
 
@@ -85,9 +84,8 @@ def overview(request):
         "as_mentee": Relationship.objects.active()
         .filter(mentee=me)
         .select_related("mentor__profile"),
-        "past_relationships": Relationship.objects.filter(
-            Q(mentor=me) | Q(mentee=me), status=RelationshipStatus.COMPLETED
-        )
+        "past_relationships": Relationship.objects.of(me)
+        .filter(status=RelationshipStatus.COMPLETED)
         .select_related("mentor__profile", "mentee__profile")
         .order_by("-completed_at"),
         "past_requests": MentoringRequest.objects.filter(Q(requester=me) | Q(recipient=me))
@@ -153,7 +151,7 @@ def withdraw(request, pk):
 
 def _my_relationship(request, pk):
     return get_object_or_404(
-        Relationship.objects.filter(Q(mentor=request.user) | Q(mentee=request.user)).select_related(
+        Relationship.objects.of(request.user).select_related(
             "mentor__profile", "mentee__profile", "request"
         ),
         pk=pk,
@@ -166,10 +164,7 @@ def detail(request, pk, plan_form=None, check_in_form=None, extend_form=None):
     timeline. The plan, check-in and extend forms post to their own URLs and come back here."""
     relationship = _my_relationship(request, pk)
     me = request.user
-    partner = relationship.mentee if relationship.mentor_id == me.pk else relationship.mentor
-    timeline = TimelineEntry.objects.filter(
-        Q(relationship=relationship) | Q(request_id=relationship.request_id, request__isnull=False)
-    ).select_related("actor__profile")
+    partner = relationship.partner_of(me)
     check_ins = relationship.check_ins.filter(Q(shared=True) | Q(author=me)).select_related(
         "author__profile"
     )
@@ -182,7 +177,7 @@ def detail(request, pk, plan_form=None, check_in_form=None, extend_form=None):
             "relationship": relationship,
             "partner": partner.profile,
             "i_am_mentor": relationship.mentor_id == me.pk,
-            "timeline": timeline,
+            "timeline": relationship.timeline_entries(),
             "check_ins": check_ins,
             "upcoming": upcoming,
             "planned_end": relationship.planned_end,
@@ -271,7 +266,7 @@ def feed_ics(request, token):
     member = feed.user
     active = (
         Relationship.objects.active()
-        .filter(Q(mentor=member) | Q(mentee=member))
+        .of(member)
         .select_related("mentor__profile", "mentee__profile")
     )
     return _ics(calendar.member_feed(active, member), "mentor-match.ics")
@@ -290,9 +285,7 @@ def new_feed_link(request):
 
 @login_required
 def complete(request, pk):
-    relationship = get_object_or_404(
-        Relationship.objects.filter(Q(mentor=request.user) | Q(mentee=request.user)), pk=pk
-    )
+    relationship = _my_relationship(request, pk)
     form = CompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _act(

@@ -238,6 +238,24 @@ def withdraw_request(request_id: int, by) -> MentoringRequest:
     return _close(request, by, RequestStatus.WITHDRAWN)
 
 
+def _locked_active_relationship(
+    relationship_id: int,
+    *,
+    member=None,
+    completed: str = "This relationship has already been completed.",
+) -> Relationship:
+    """The relationship, locked for the change; NotYours when `member` (if given: staff act on any)
+    is not one of the pair, RequestError with `completed` when it is no longer active."""
+    relationship = Relationship.objects.select_for_update().filter(pk=relationship_id).first()
+    if relationship is None or (
+        member is not None and member.pk not in (relationship.mentor_id, relationship.mentee_id)
+    ):
+        raise NotYours("No such relationship.")
+    if relationship.status != RelationshipStatus.ACTIVE:
+        raise RequestError(completed)
+    return relationship
+
+
 def _mark_completed(relationship, by, *, outcome, why, note_to_partner="", feedback_for_staff=""):
     """active → completed, on the timeline; the mentor's open places change (the search index
     catches up by the enrollment's timestamp)."""
@@ -273,11 +291,7 @@ def complete_relationship(
     """Either member marks an active relationship completed; both can search again at once."""
     if outcome not in Outcome.values:
         raise RequestError("Please choose how the mentoring ended.")
-    relationship = Relationship.objects.select_for_update().filter(pk=relationship_id).first()
-    if relationship is None or by.pk not in (relationship.mentor_id, relationship.mentee_id):
-        raise NotYours("No such relationship.")
-    if relationship.status != RelationshipStatus.ACTIVE:
-        raise RequestError("This relationship has already been completed.")
+    relationship = _locked_active_relationship(relationship_id, member=by)
     _mark_completed(
         relationship,
         by,
@@ -342,13 +356,12 @@ def expire_request(request_id: int) -> MentoringRequest | None:
     return request
 
 
-def _partner_relationship(relationship_id, by, *, active=True) -> Relationship:
-    relationship = Relationship.objects.select_for_update().filter(pk=relationship_id).first()
-    if relationship is None or by.pk not in (relationship.mentor_id, relationship.mentee_id):
-        raise NotYours("No such relationship.")
-    if active and relationship.status != RelationshipStatus.ACTIVE:
-        raise RequestError("This relationship has been completed; its plan can no longer change.")
-    return relationship
+def _plan_of(relationship_id, by) -> Relationship:
+    return _locked_active_relationship(
+        relationship_id,
+        member=by,
+        completed="This relationship has been completed; its plan can no longer change.",
+    )
 
 
 PLAN_FIELDS = ["rhythm", "meeting_format", "planned_months", "goals"]
@@ -357,7 +370,7 @@ PLAN_FIELDS = ["rhythm", "meeting_format", "planned_months", "goals"]
 @transaction.atomic
 def update_plan(relationship_id: int, by, **plan) -> Relationship:
     """Either partner edits the agreed plan; what changed goes on the timeline."""
-    relationship = _partner_relationship(relationship_id, by)
+    relationship = _plan_of(relationship_id, by)
     unknown = set(plan) - set(PLAN_FIELDS)
     if unknown:
         raise RequestError(f"Unknown plan fields: {', '.join(sorted(unknown))}.")
@@ -404,7 +417,7 @@ def _describe_change(relationship, field, old) -> str:
 @transaction.atomic
 def extend_relationship(relationship_id: int, by, *, months: int) -> Relationship:
     """At the planned end the pair may go on: the plan grows and the end reminder may come again."""
-    relationship = _partner_relationship(relationship_id, by)
+    relationship = _plan_of(relationship_id, by)
     if not isinstance(months, int) or months < 1:
         raise RequestError("Extend by at least one month.")
     if relationship.planned_months + months > 36:
@@ -428,7 +441,7 @@ def extend_relationship(relationship_id: int, by, *, months: int) -> Relationshi
 def log_check_in(relationship_id: int, by, *, met_on, note: str = "", shared: bool = True):
     """Either partner records a meeting. A shared note is seen by the partner, a private one only
     by its author."""
-    relationship = _partner_relationship(relationship_id, by)
+    relationship = _plan_of(relationship_id, by)
     today = timezone.localdate()
     if met_on > today:
         raise RequestError(
@@ -446,19 +459,13 @@ def end_relationship(relationship_id: int, staff, *, reason: str) -> Relationshi
     """Program staff end an active relationship, with a reason; both members are told."""
     if not reason.strip():
         raise RequestError("Give a reason: it is recorded and both members are told.")
-    relationship = Relationship.objects.select_for_update().filter(pk=relationship_id).first()
-    if relationship is None:
-        raise NotYours("No such relationship.")
-    if relationship.status != RelationshipStatus.ACTIVE:
-        raise RequestError("This relationship has already been completed.")
+    relationship = _locked_active_relationship(relationship_id)
     _mark_completed(
         relationship, staff, outcome=Outcome.OTHER, why=f"ended by program staff: {reason.strip()}"
     )
-    pairs = [(relationship.mentor, relationship.mentee), (relationship.mentee, relationship.mentor)]
-    for member, partner in pairs:
+    for member in (relationship.mentor, relationship.mentee):
+        partner = relationship.partner_of(member)
         emails.staff_acted(
-            member,
-            f"ended your mentoring relationship with {partner.profile.full_name}",
-            reason,
+            member, f"ended your mentoring relationship with {partner.profile.full_name}", reason
         )
     return relationship

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from mentoring.forms import optional_text
 from mentoring.models import DeclineReason
 
 MAX_RANGE_DAYS = 366 * 5
@@ -40,12 +41,7 @@ class StaffDeclineForm(StaffReasonForm):
     decline_reason = forms.ChoiceField(
         label="Reason the requester is given", choices=DeclineReason.choices
     )
-    note = forms.CharField(
-        label="Note to the requester (optional)",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=2000,
-        required=False,
-    )
+    note = optional_text("Note to the requester (optional)", max_length=2000, rows=2)
 
 
 class PauseMentorForm(StaffReasonForm):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mentoring.models import MentoringRequest, Relationship, RequestStatus, TimelineEntry
+from mentoring.models import MentoringRequest, Relationship, RequestStatus
 from notifications.models import OutgoingEmail
 from program import actions, charts, figures
 from program.access import staff_required
@@ -75,10 +75,6 @@ def action_list(request):
     )
 
 
-def _timeline(**subject):
-    return TimelineEntry.objects.filter(**subject).select_related("actor__profile")
-
-
 @staff_required
 def request_detail(request, pk, accept_form=None, decline_form=None):
     item = get_object_or_404(
@@ -89,7 +85,7 @@ def request_detail(request, pk, accept_form=None, decline_form=None):
         "program/request.html",
         {
             "item": item,
-            "timeline": _timeline(request=item),
+            "timeline": item.timeline.select_related("actor__profile"),
             "accept_form": accept_form or StaffReasonForm(),
             "decline_form": decline_form or StaffDeclineForm(),
             "staff_section": "actions",
@@ -160,10 +156,7 @@ def relationship_detail(request, pk, form=None):
         "program/relationship.html",
         {
             "relationship": relationship,
-            "timeline": TimelineEntry.objects.filter(
-                Q(relationship=relationship)
-                | Q(request_id=relationship.request_id, request__isnull=False)
-            ).select_related("actor__profile"),
+            "timeline": relationship.timeline_entries(),
             "form": form or StaffReasonForm(),
             "staff_section": "actions",
         },

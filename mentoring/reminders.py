@@ -29,16 +29,19 @@ def _claim_requests(field: str, older_than: timedelta, now, send) -> int:
     due = MentoringRequest.objects.filter(
         status=RequestStatus.PENDING, created_at__lte=now - older_than, **{f"{field}__isnull": True}
     ).values_list("pk", flat=True)
-    done = 0
-    for request_id in list(due):
-        with transaction.atomic():
-            claimed = MentoringRequest.objects.filter(
-                pk=request_id, status=RequestStatus.PENDING, **{f"{field}__isnull": True}
-            ).update(**{field: now})
-            if claimed:
-                send(MentoringRequest.objects.select_related(*RELATED).get(pk=request_id))
-                done += 1
-    return done
+    return sum(claim_and_send(request_id, field, now, send) for request_id in list(due))
+
+
+def claim_and_send(request_id: int, field: str, now, send) -> bool:
+    """Claim one request's follow-up (`field` still empty, request still pending) and send it, in
+    one transaction. A second worker that selected the same request finds it claimed: False."""
+    with transaction.atomic():
+        claimed = MentoringRequest.objects.filter(
+            pk=request_id, status=RequestStatus.PENDING, **{f"{field}__isnull": True}
+        ).update(**{field: now})
+        if claimed:
+            send(MentoringRequest.objects.select_related(*RELATED).get(pk=request_id))
+    return bool(claimed)
 
 
 def expire_requests(now) -> int:
@@ -60,6 +63,16 @@ def nudge_requesters(now) -> int:
     return _claim_requests("nudged_at", timedelta(days=days), now, emails.requester_nudge)
 
 
+def claim_relationship(relationship, field: str, now) -> bool:
+    """Set the relationship's follow-up timestamp `field` only if it still holds the value this
+    worker read: a second worker that read the same row finds it changed and sends nothing."""
+    return bool(
+        Relationship.objects.filter(
+            pk=relationship.pk, **{field: getattr(relationship, field)}
+        ).update(**{field: now})
+    )
+
+
 def _start_of(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -77,9 +90,7 @@ def remind_check_ins(now) -> int:
         if not due or (reminded is not None and reminded >= last_contact):
             continue
         with transaction.atomic():
-            if Relationship.objects.filter(pk=relationship.pk, checkin_reminded_at=reminded).update(
-                checkin_reminded_at=now
-            ):
+            if claim_relationship(relationship, "checkin_reminded_at", now):
                 for member in (relationship.mentor, relationship.mentee):
                     emails.check_in_reminder(relationship, member, last_contact)
                 sent += 1
@@ -93,9 +104,7 @@ def remind_planned_ends(now) -> int:
         if relationship.planned_end > now:
             continue
         with transaction.atomic():
-            if Relationship.objects.filter(pk=relationship.pk, end_reminded_at__isnull=True).update(
-                end_reminded_at=now
-            ):
+            if claim_relationship(relationship, "end_reminded_at", now):
                 for member in (relationship.mentor, relationship.mentee):
                     emails.planned_end_reminder(relationship, member)
                 sent += 1

@@ -57,6 +57,18 @@ def test_a_request_unanswered_for_a_week_reminds_the_recipient_once(pending):
     assert mail.outbox == []
 
 
+def test_a_second_worker_that_selected_the_same_request_sends_nothing(pending):
+    from mentoring import emails
+    from mentoring.reminders import claim_and_send
+
+    follow_up_on(7)  # the first worker claims and sends
+    assert len(mail.outbox) == 1
+
+    with at(7, minutes=1):
+        assert claim_and_send(pending.pk, "reminded_at", START, emails.request_reminder) is False
+    assert len(mail.outbox) == 1
+
+
 def test_after_two_weeks_the_requester_is_given_the_contact_details_and_offered_to_withdraw(
     pending,
 ):
@@ -241,6 +253,19 @@ def test_a_month_without_a_check_in_brings_one_friendly_reminder_to_both(
         log_check_in(relationship.pk, enrolled_mentee, met_on=datetime.date(2026, 4, 12))
     assert follow_up_on(60)["check-in reminders"] == 0
     assert follow_up_on(72)["check-in reminders"] == 1
+
+
+def test_a_worker_holding_an_old_copy_of_a_relationship_cannot_claim_it_again(relationship):
+    from mentoring.models import Relationship
+    from mentoring.reminders import claim_relationship
+
+    stale = Relationship.objects.get(pk=relationship.pk)  # read before another worker's run
+    follow_up_on(31)
+    follow_up_on(184)
+
+    with at(185):
+        assert claim_relationship(stale, "checkin_reminded_at", START) is False
+        assert claim_relationship(stale, "end_reminded_at", START) is False
 
 
 def test_a_weekly_pair_is_reminded_after_a_week(relationship, enrolled_mentee):

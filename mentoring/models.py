@@ -91,6 +91,13 @@ class ProgramSettings(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
+    email_retention_days = models.PositiveSmallIntegerField(
+        "keep the text of sent emails for (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="After this, a delivered email's text is deleted; who it went to, its subject "
+        "and when it was sent are kept.",
+    )
 
     class Meta:
         verbose_name = "program settings"
@@ -112,6 +119,10 @@ class ProgramSettings(models.Model):
                 & Q(nudge_after_days__gt=models.F("reminder_after_days"))
                 & Q(expire_after_days__gt=models.F("nudge_after_days")),
                 name="program_follow_up_days_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(email_retention_days__gte=1, email_retention_days__lte=365),
+                name="program_email_retention_range",
             ),
         ]
 
@@ -537,11 +548,15 @@ class Relationship(models.Model):
         """The other member of the pair."""
         return self.mentee if member.pk == self.mentor_id else self.mentor
 
-    def timeline_entries(self):
-        """The relationship's timeline, from the request that began it, with who acted."""
-        return TimelineEntry.objects.filter(
+    def timeline_entries(self, seen_by=None):
+        """The relationship's timeline, from the request that began it, with who acted. For a
+        member (`seen_by`), notes meant for the other member are left out."""
+        entries = TimelineEntry.objects.filter(
             Q(relationship=self) | Q(request_id=self.request_id, request__isnull=False)
         ).select_related("actor__profile")
+        if seen_by is None:
+            return entries
+        return [entry.as_seen_by(seen_by) for entry in entries]
 
     @property
     def planned_end(self):
@@ -593,6 +608,11 @@ class TimelineEntry(models.Model):
     from_state = models.CharField(max_length=12, blank=True)
     to_state = models.CharField(max_length=12)
     note = models.TextField(blank=True)
+    # A note meant for one member (program staff's reason for acting on their behalf): shown to
+    # that member and to staff only, never to the other party.
+    note_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -633,6 +653,15 @@ class TimelineEntry(models.Model):
         if event.startswith("the ") or self.actor is None:
             return event[0].upper() + event[1:]
         return f"{self.actor.profile.full_name} {event}"
+
+    STAFF_NOTE_HIDDEN = "by program staff"
+
+    def as_seen_by(self, member) -> "TimelineEntry":
+        """This entry as `member` may read it: a note meant for someone else (program staff's
+        reason given to the other member) reads only "by program staff"."""
+        if self.note_for_id is not None and self.note_for_id != member.pk:
+            self.note = self.STAFF_NOTE_HIDDEN
+        return self
 
     @property
     def why(self) -> str:

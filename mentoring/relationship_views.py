@@ -177,7 +177,7 @@ def detail(request, pk, plan_form=None, check_in_form=None, extend_form=None):
             "relationship": relationship,
             "partner": partner.profile,
             "i_am_mentor": relationship.mentor_id == me.pk,
-            "timeline": relationship.timeline_entries(),
+            "timeline": relationship.timeline_entries(seen_by=me),
             "check_ins": check_ins,
             "upcoming": upcoming,
             "planned_end": relationship.planned_end,

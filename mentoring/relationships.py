@@ -42,7 +42,9 @@ def active_mentee_count(mentor) -> int:
     return Relationship.objects.active().filter(mentor=mentor).count()
 
 
-def _record(*, actor, to_state, from_state="", request=None, relationship=None, note=""):
+def _record(
+    *, actor, to_state, from_state="", request=None, relationship=None, note="", note_for=None
+):
     TimelineEntry.objects.create(
         request=request,
         relationship=relationship,
@@ -50,6 +52,7 @@ def _record(*, actor, to_state, from_state="", request=None, relationship=None, 
         from_state=from_state,
         to_state=to_state,
         note=note,
+        note_for=note_for,
     )
 
 
@@ -63,7 +66,15 @@ def send_request(requester, recipient, *, recipient_role: str, message: str = ""
     program = ProgramSettings.current()
     requester_role = Role.MENTEE if recipient_role == Role.MENTOR else Role.MENTOR
     label = program.role_label(recipient_role)
-    if not Enrollment.objects.enrolled().filter(user=requester, role=requester_role).exists():
+    # A row lock on the requester's enrollment: two sends at the same instant must not both count
+    # the same waiting requests and together pass the open-request limit.
+    requester_enrollment = (
+        Enrollment.objects.enrolled()
+        .select_for_update()
+        .filter(user=requester, role=requester_role)
+        .first()
+    )
+    if requester_enrollment is None:
         raise RequestError(
             f"Enroll as a {program.role_label(requester_role)} before you request a {label}."
         )
@@ -141,6 +152,7 @@ def accept_request(request_id: int, by, *, staff=None, staff_reason: str = "") -
     program = ProgramSettings.current()
     if mentor_enrollment is None or mentor_enrollment.is_withdrawn:
         raise RequestError(f"The {program.mentor_label.lower()} is no longer enrolled.")
+    _check_still_taking_part(request, program)
     if active_mentee_count(request.mentor_id) >= mentor_enrollment.max_mentees:
         raise RequestError(
             f"No open place: the {program.mentor_label.lower()} already mentors "
@@ -166,6 +178,7 @@ def accept_request(request_id: int, by, *, staff=None, staff_reason: str = "") -
         from_state=RequestStatus.PENDING,
         to_state=RequestStatus.ACCEPTED,
         note=why,
+        note_for=by if staff else None,
     )
     _record(actor=staff or by, relationship=relationship, to_state=RelationshipStatus.ACTIVE)
     emails.relationship_started(relationship)
@@ -180,6 +193,24 @@ def accept_request(request_id: int, by, *, staff=None, staff_reason: str = "") -
     return relationship
 
 
+def _check_still_taking_part(request, program) -> None:
+    """Both members must still have an active account and their enrollment in the request's role:
+    a request from someone who has left the program, or withdrew that role, cannot start anything."""
+    sides = ((request.mentor, Role.MENTOR), (request.mentee, Role.MENTEE))
+    for member, role in sides:
+        label = program.role_label(role).lower()
+        if not member.is_active:
+            raise RequestError(
+                f"{member.profile.full_name} has left the program, so this request can no longer "
+                "be accepted. You may decline it."
+            )
+        if not Enrollment.objects.enrolled().filter(user=member, role=role).exists():
+            raise RequestError(
+                f"{member.profile.full_name} is no longer enrolled as a {label}, so this request "
+                "can no longer be accepted. You may decline it."
+            )
+
+
 def _for_member(member, staff, staff_reason) -> str:
     """The timeline's note when program staff act for a member."""
     if staff is None:
@@ -189,7 +220,7 @@ def _for_member(member, staff, staff_reason) -> str:
     return f"by program staff for {member.profile.full_name}: {staff_reason.strip()}"
 
 
-def _close(request, by, to_state, *, reason="", note="", why=""):
+def _close(request, by, to_state, *, reason="", note="", why="", why_for=None):
     """pending → declined | withdrawn: the state, the timeline row and the email to the other side."""
     request.status = to_state
     request.answered_at = timezone.now()
@@ -202,6 +233,7 @@ def _close(request, by, to_state, *, reason="", note="", why=""):
         from_state=RequestStatus.PENDING,
         to_state=to_state,
         note=why or reason,
+        note_for=why_for if why else None,
     )
     if to_state == RequestStatus.DECLINED:
         emails.request_declined(request)
@@ -220,7 +252,15 @@ def decline_request(
     if request.status != RequestStatus.PENDING:
         raise RequestError("This request has already been answered.")
     why = _for_member(by, staff, staff_reason)
-    _close(request, staff or by, RequestStatus.DECLINED, reason=reason, note=note, why=why)
+    _close(
+        request,
+        staff or by,
+        RequestStatus.DECLINED,
+        reason=reason,
+        note=note,
+        why=why,
+        why_for=by if staff else None,
+    )
     if staff:
         emails.staff_acted(
             by,

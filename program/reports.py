@@ -7,6 +7,7 @@ queries per chunk.
 """
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -42,11 +43,16 @@ CSV_CHUNK = 2000
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula start just after a separator becomes a cell's start when a spreadsheet splits the text
+# on another separator than the comma (a semicolon locale, a tab paste) or at a line break.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n])([=+\-@])")
 
 
 def safe_cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading ' keeps `=HYPERLINK(…)` from running."""
+    """A CSV cell a spreadsheet shows as text: a leading ' keeps `=HYPERLINK(…)` from running,
+    at the start and after every separator ("Buyer;=1+1" becomes "Buyer;'=1+1")."""
     text = "" if value is None else str(value)
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -347,7 +353,8 @@ class _Echo:
 def csv_lines(report: Report, filters: dict) -> Iterator[str]:
     """The report as CSV lines, header first, read from the database in chunks."""
     program = ProgramSettings.current()
-    writer = csv.writer(_Echo())
+    # Every cell quoted: a separator inside a cell never splits it, whatever the reader's locale.
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     # A byte-order mark, so that Excel reads the names as UTF-8.
     yield "\ufeff" + writer.writerow([safe_cell(column) for column in report.columns])
     items = report.queryset(filters).iterator(chunk_size=CSV_CHUNK)

@@ -430,7 +430,7 @@ def test_the_csv_costs_the_same_queries_for_3_rows_as_for_30(staff_client, make_
 
 
 @pytest.mark.parametrize(
-    "text", ["=1+1", "+1", "-1", "@SUM(1)", "\tcmd", "\r=1", '=HYPERLINK("http://evil")']
+    "text", ["=1+1", "+1", "-1", "@SUM(1)", "\tcmd", "\rcmd", '=HYPERLINK("http://evil")']
 )
 def test_a_cell_that_a_spreadsheet_would_run_starts_with_a_quote(text):
     assert safe_cell(text) == "'" + text
@@ -439,6 +439,33 @@ def test_a_cell_that_a_spreadsheet_would_run_starts_with_a_quote(text):
 @pytest.mark.parametrize("value, shown", [("Buyer", "Buyer"), ("a=b", "a=b"), (3, "3"), (None, "")])
 def test_other_cells_are_left_as_they_are(value, shown):
     assert safe_cell(value) == shown
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("Buyer;=1+1;", "Buyer;'=1+1;"),
+        ("Buyer,+1", "Buyer,'+1"),
+        ("Buyer\t@SUM(1)", "Buyer\t'@SUM(1)"),
+        ("Buyer\n-2+3", "Buyer\n'-2+3"),
+        ("=1;=2", "'=1;'=2"),
+        ("\r=1", "'\r'=1"),
+    ],
+)
+def test_a_formula_after_a_separator_is_neutralised_too(text, shown):
+    assert safe_cell(text) == shown
+
+
+def test_every_csv_cell_is_quoted(staff_client, make_member, option):
+    member = make_member("semi@example.com", "Semi", "Colon", job_title="Buyer;=1+1;")
+    enroll(member, "mentee", option_ids=[option("Leadership Skills", "Negotiation").pk])
+
+    response = staff_client.get(reverse("program:report_csv", args=["mentees"]))
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+
+    assert lines[1].startswith('"Semi Colon","semi@example.com"')
+    assert all(line.startswith('"') and line.endswith('"') for line in lines)
+    assert '"Buyer;\'=1+1;"' in lines[1]
 
 
 def test_a_members_formula_comes_out_of_the_csv_as_text(staff_client, make_member, option):

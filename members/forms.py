@@ -25,7 +25,7 @@ class ProfileForm(forms.ModelForm):
     photo_upload = forms.FileField(
         label="Photo",
         required=False,
-        help_text="JPEG, PNG or WebP, up to 5 MB. We crop it to a square.",
+        help_text="JPEG, PNG or WebP, up to 5 MB and 25 megapixels. We crop it to a square.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     remove_photo = forms.BooleanField(label="Remove my photo", required=False)

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.shortcuts import render
 from django.utils import timezone
 
 from members.models import Profile
@@ -17,6 +19,28 @@ def last_active(get_response):
                 # update(): no save signals, and updated_at (the search index's clock) is untouched.
                 Profile.objects.filter(user=user).update(last_active_at=timezone.now())
                 request.session[SESSION_KEY] = today
+        return get_response(request)
+
+    return middleware
+
+
+def upload_limit(get_response):
+    """Refuse a request whose declared body is larger than MAX_UPLOAD_BYTES before any of it is
+    read: the size comes from the Content-Length header, so a 2 GB upload costs nothing. It runs
+    before the CSRF check, which would otherwise read the whole body to find its token."""
+
+    def middleware(request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.MAX_UPLOAD_BYTES:
+            return render(
+                request,
+                "413.html",
+                {"limit": settings.MAX_UPLOAD_BYTES},
+                status=413,
+            )
         return get_response(request)
 
     return middleware

@@ -30,7 +30,7 @@ GPS_LATITUDE_REF = 1
 GPS_LATITUDE = 2
 
 TOO_BIG = "The photo is larger than 5 MB. Please choose a smaller file."
-TOO_MANY_PIXELS = "The photo&#x27;s dimensions are too large (at most 40 megapixels)."
+TOO_MANY_PIXELS = "The photo&#x27;s dimensions are too large (at most 25 megapixels)."
 WRONG_FORMAT = "Please upload a JPEG, PNG or WebP photo."
 UNREADABLE = "This file is not a photo we can read. Please upload a JPEG, PNG or WebP image."
 
@@ -513,17 +513,18 @@ def test_it_accepts_a_photo_of_exactly_5_mb_and_refuses_one_byte_more():
 @pytest.mark.parametrize(
     ("width", "height"),
     [
-        pytest.param(8_000, 5_001, id="just-over-40-megapixels"),
+        pytest.param(5_000, 5_001, id="just-over-25-megapixels"),
+        pytest.param(8_000, 5_001, id="a-40-megapixel-photo"),
         pytest.param(10_000, 10_000, id="over-pillow-warning-limit"),
         pytest.param(20_000, 20_000, id="over-pillow-error-limit"),
     ],
 )
-def test_it_refuses_a_photo_of_more_than_40_megapixels(width, height):
+def test_it_refuses_a_photo_of_more_than_25_megapixels(width, height):
     with pytest.raises(ValidationError) as refused:
         process_photo(upload(png_declaring(width, height), "bomb.png", "image/png"))
 
     assert refused.value.messages == [
-        "The photo's dimensions are too large (at most 40 megapixels)."
+        "The photo's dimensions are too large (at most 25 megapixels)."
     ]
 
 
@@ -544,3 +545,51 @@ def test_it_keeps_the_colours_of_a_cmyk_jpeg():
 
     pixel = Image.open(BytesIO(processed.full.read())).getpixel((200, 200))
     assert close_to(pixel, RED), pixel
+
+
+# --- The request's size, from its header, before the body is read ------------------------------
+
+
+def test_an_upload_larger_than_the_site_accepts_is_refused_with_a_page_saying_so(
+    client, mentee, settings
+):
+    settings.MAX_UPLOAD_BYTES = 100_000
+    big = jpeg(size=(900, 900), quality=100) + b"\0" * 100_000
+
+    response = post_photo(client, mentee, big)
+
+    assert response.status_code == 413
+    assert "larger than 97.7\xa0KB, the most this site accepts" in response.text
+    assert "A profile photo may be up to 5 MB and 25 megapixels." in response.text
+    assert media_files() == []
+    assert not Profile.objects.get(pk=mentee.pk).photo
+
+
+class _Unreadable:
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def test_the_size_is_read_from_the_header_and_the_body_is_never_read(rf, settings):
+    from members.middleware import upload_limit
+
+    settings.MAX_UPLOAD_BYTES = 6 * 1024 * 1024
+    request = rf.post("/profile/", data=b"", content_type="multipart/form-data; boundary=x")
+    request.META["CONTENT_LENGTH"] = str(3 * 1024**3)
+    request.META["wsgi.input"] = _Unreadable()
+    request._stream = _Unreadable()
+
+    response = upload_limit(lambda request: pytest.fail("the view was reached"))(request)
+
+    assert response.status_code == 413
+    assert "larger than 6.0\xa0MB".encode() in response.content
+
+
+def test_the_profile_form_says_how_large_a_photo_may_be(client, mentee):
+    client.force_login(mentee)
+
+    page = client.get(reverse("members:profile_edit")).text
+
+    assert "up to 5 MB and 25 megapixels" in page

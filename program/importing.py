@@ -34,6 +34,7 @@ from django_countries import countries
 
 from members.models import Profile, User
 from notifications.emails import absolute_url, send_templated
+from program.access import STAFF_GROUP
 from program.models import ImportBatch, StaffAction
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -422,12 +423,25 @@ def _look_up(keys):
         .select_related("profile")
     }
     taken = set(EmailAddress.objects.filter(email__in=keys).values_list("email", flat=True))
+    in_staff_group = set(
+        User.objects.filter(
+            pk__in=[user.pk for user in members.values()], groups__name=STAFF_GROUP
+        ).values_list("pk", flat=True)
+    )
+    for user in members.values():
+        user.is_program_staff = user.is_staff or user.is_superuser or user.pk in in_staff_group
     return members, taken
 
 
 def _import_row(row, members, taken, *, write, invite) -> str:
     """'created', 'updated' or 'unchanged'; raises RowError."""
     member = members.get(row.key)
+    if member is not None and member.is_program_staff:
+        # An import comes from outside: it must never be a way to change who runs the site.
+        raise RowError(
+            "This address belongs to a staff account, which an import never changes. "
+            "Edit it in the admin if it needs to change."
+        )
     if member is None:
         if row.key in taken:
             raise RowError("This address belongs to another member's account.")

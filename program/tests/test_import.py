@@ -540,3 +540,31 @@ def test_ten_thousand_rows_import_through_the_worker(staff, make_member):
 )
 def test_countries_as_association_systems_write_them(written, code):
     assert importing.country_code(written) == code
+
+
+# --- Staff accounts are never changed by an import ----------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["is_staff", "is_superuser", "program_staff_group"])
+def test_an_import_never_changes_a_staff_account_and_reports_the_row(staff, make_member, kind):
+    from django.contrib.auth.models import Group
+
+    boss = make_member("boss@example.com", "Bo", "Boss", job_title="Director")
+    if kind == "program_staff_group":
+        boss.groups.add(Group.objects.get(name="Program staff"))
+    else:
+        setattr(boss, kind, True)
+        boss.save()
+    content = (
+        HEADER
+        + "boss@example.com,Evil,Renamed,Intern,,,,,\n"
+        + "new@example.com,New,Member,,,,,,\n"
+    )
+
+    batch = imported(content, staff)
+
+    boss.profile.refresh_from_db()
+    assert (boss.profile.first_name, boss.profile.job_title) == ("Bo", "Director")
+    assert (batch.created, batch.updated, batch.failed) == (1, 0, 1)
+    assert batch.problems[0]["line"] == 2
+    assert "staff account" in batch.problems[0]["errors"][0]

@@ -2,13 +2,27 @@ from django import forms
 
 from members.models import Profile
 from members.photos import process_photo
+from members.text import clean_name
+
+
+class NameField(forms.CharField):
+    """A first or last name: bidi controls removed, refused when nothing visible is left."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values and not self.required:
+            return value
+        try:
+            return clean_name(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="blank_name") from None
 
 
 class SignupNamesForm(forms.Form):
     """Extra fields on allauth's sign-up form: a member starts with a name."""
 
-    first_name = forms.CharField(max_length=80, label="First name", strip=True)
-    last_name = forms.CharField(max_length=80, label="Last name", strip=True)
+    first_name = NameField(max_length=80, label="First name")
+    last_name = NameField(max_length=80, label="Last name")
 
     field_order = ["first_name", "last_name", "email", "password1", "password2"]
 
@@ -55,7 +69,10 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("first_name", "last_name"):
-            self.fields[name].required = True
+            model_field = self.fields[name]
+            self.fields[name] = NameField(
+                max_length=model_field.max_length, label=model_field.label, required=True
+            )
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["contact_email"].widget.attrs["autocomplete"] = "email"
         self.processed_photo = None

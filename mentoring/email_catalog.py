@@ -1,6 +1,7 @@
 """The emails of mentoring that staff may edit (notifications/catalog.py), each with its
 placeholders and a sample context for previews. The placeholders and samples mirror the contexts
-built in mentoring/emails.py: a change there belongs here too. Imported by MentoringConfig.ready().
+built in mentoring/emails.py: a change there belongs here too (mentoring/tests/test_email_privacy.py
+fails until it is). Imported by MentoringConfig.ready().
 """
 
 from datetime import date
@@ -17,11 +18,14 @@ PROGRAM = {
 
 
 def _contact(who: str, whose: str) -> dict[str, str]:
+    # mentoring/emails.py::_contact leaves email, phone and LinkedIn out where the member shows
+    # them to mentoring partners only and the email goes to someone who is not one.
+    hidden = "show it to mentoring partners only and this member is not one"
     return {
         f"{who}.name": f"{whose} full name",
-        f"{who}.email": f"{whose} contact email",
-        f"{who}.phone": f"{whose} phone number (may be empty)",
-        f"{who}.linkedin": f"{whose} LinkedIn address (may be empty)",
+        f"{who}.email": f"{whose} contact email (empty if they {hidden})",
+        f"{who}.phone": f"{whose} phone number (empty if they have none, or {hidden})",
+        f"{who}.linkedin": f"{whose} LinkedIn address (empty if they have none, or {hidden})",
         f"{who}.profile_url": f"the address of {whose} profile",
     }
 
@@ -57,12 +61,16 @@ def _david():
     }
 
 
-def _request():
-    return {
-        "message": "I have admired your work on sourcing for years. Would you mentor me?",
-        "goals": "Lead our value analysis committee and negotiate with confidence.",
-        "decline_note": "I am travelling most of this spring; please ask me again in the summer.",
-    }
+REQUEST = {
+    "message": "I have admired your work on sourcing for years. Would you mentor me?",
+    "goals": "Lead our value analysis committee and negotiate with confidence.",
+    "decline_note": "I am travelling most of this spring; please ask me again in the summer.",
+}
+
+
+def _request(*fields):
+    """The request's fields an email offers, and no others: a sample holds its placeholders."""
+    return {field: REQUEST[field] for field in fields}
 
 
 register(
@@ -82,7 +90,7 @@ register(
     },
     sample=lambda: {
         "program": _program(),
-        "request": _request(),
+        "request": _request("message", "goals"),
         "requester": _maria(),
         "recipient_name": "David Okafor",
         "as_label": "mentor",
@@ -107,7 +115,7 @@ register(
     },
     sample=lambda: {
         "program": _program(),
-        "request": _request(),
+        "request": _request("decline_note"),
         "requester_name": "Maria Santos",
         "recipient_name": "David Okafor",
         "kind_reason": "does not have the time to give your request the attention it deserves "
@@ -127,7 +135,7 @@ register(
         "request.message": "the requester's message (may be empty)",
     },
     sample=lambda: {
-        "request": _request(),
+        "request": _request("message"),
         "requester_name": "Maria Santos",
         "recipient_name": "David Okafor",
     },
@@ -196,7 +204,7 @@ register(
         "decline_url": "the link to decline the request",
     },
     sample=lambda: {
-        "request": _request(),
+        "request": _request("message", "goals"),
         "requester": _maria(),
         "recipient_name": "David Okafor",
         "as_label": "mentor",
@@ -222,7 +230,7 @@ register(
         "find_url": "the link to search for someone else",
     },
     sample=lambda: {
-        "request": _request(),
+        "request": _request("message"),
         "requester_name": "Maria Santos",
         "recipient": _david(),
         "show_contact": True,
@@ -248,7 +256,7 @@ register(
         "find_label": "the role searched for (e.g. Mentor)",
     },
     sample=lambda: {
-        "request": _request(),
+        "request": _request("message"),
         "requester_name": "Maria Santos",
         "recipient_name": "David Okafor",
         "days": 30,

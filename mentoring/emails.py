@@ -23,15 +23,20 @@ def _find_url(role):
     return absolute_url(reverse(name))
 
 
-def _contact(user):
+def _contact(user, *, viewer):
+    """`user`'s details for an email to `viewer`: name and profile link always; email, phone and
+    LinkedIn only where `viewer` may see them (Profile.contact_visible_to). A detail left out of
+    the context cannot leak through a staff-edited template that prints it."""
     profile = user.profile
-    return {
+    contact = {
         "name": profile.full_name,
-        "email": profile.public_contact_email,
-        "phone": profile.phone,
-        "linkedin": profile.linkedin_url,
         "profile_url": absolute_url(profile.get_absolute_url()),
     }
+    if profile.contact_visible_to(viewer):
+        contact["email"] = profile.public_contact_email
+        contact["phone"] = profile.phone
+        contact["linkedin"] = profile.linkedin_url
+    return contact
 
 
 def request_received(request):
@@ -42,7 +47,7 @@ def request_received(request):
         {
             "program": program,
             "request": request,
-            "requester": _contact(request.requester),
+            "requester": _contact(request.requester, viewer=request.recipient),
             "recipient_name": request.recipient.profile.full_name,
             "as_label": program.role_label(request.recipient_role).lower(),
             "accept_url": absolute_url(reverse("mentoring:accept", args=[request.pk])),
@@ -90,18 +95,19 @@ def relationship_started(relationship):
         (relationship.mentee, relationship.mentor, program.mentor_label),
     ]
     for member, partner, partner_label in pairs:
+        contact = _contact(partner, viewer=member)
         send_templated(
             "relationship_started",
             member.email,
             {
                 "program": program,
                 "member_name": member.profile.full_name,
-                "partner": _contact(partner),
+                "partner": contact,
                 "partner_label": partner_label.lower(),
                 "rhythm": program.suggested_rhythm_sentence,
                 "relationship_url": url,
             },
-            reply_to=_contact(partner)["email"],
+            reply_to=contact.get("email", ""),
         )
 
 
@@ -136,7 +142,7 @@ def request_reminder(request) -> str:
         "request_reminder",
         {
             "request": request,
-            "requester": _contact(request.requester),
+            "requester": _contact(request.requester, viewer=request.recipient),
             "recipient_name": request.recipient.profile.full_name,
             "as_label": program.role_label(request.recipient_role).lower(),
             "days": (timezone.now() - request.created_at).days,
@@ -150,15 +156,16 @@ def requester_nudge(request) -> str:
     """To the requester after two weeks: reach out directly (contact details where the recipient's
     visibility setting allows), or withdraw and ask someone else."""
     program = ProgramSettings.current()
-    recipient = request.recipient
+    contact = _contact(request.recipient, viewer=request.requester)
     return send_reminder(
         request.requester,
         "requester_nudge",
         {
             "request": request,
             "requester_name": request.requester.profile.full_name,
-            "recipient": _contact(recipient),
-            "show_contact": recipient.profile.contact_visible_to(request.requester),
+            "recipient": contact,
+            # For templates that say why the details are missing; set by the same rule.
+            "show_contact": "email" in contact,
             "days": (timezone.now() - request.created_at).days,
             "expire_days": program.expire_after_days,
             "withdraw_url": absolute_url(reverse("mentoring:withdraw_request", args=[request.pk])),
@@ -202,7 +209,7 @@ def check_in_reminder(relationship, member, last_contact) -> str:
         "check_in_reminder",
         {
             "member_name": member.profile.full_name,
-            "partner": _contact(partner),
+            "partner": _contact(partner, viewer=member),
             "rhythm": relationship.get_rhythm_display().lower(),
             "last_contact": last_contact,
             "relationship_url": absolute_url(
@@ -219,7 +226,7 @@ def planned_end_reminder(relationship, member) -> str:
         "planned_end",
         {
             "member_name": member.profile.full_name,
-            "partner": _contact(partner),
+            "partner": _contact(partner, viewer=member),
             "months": relationship.planned_months,
             "relationship_url": absolute_url(
                 reverse("mentoring:relationship", args=[relationship.pk])

@@ -26,6 +26,9 @@ from notifications.models import DigestItem, Preferences
 logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+# How long an unsubscribe link works: long enough for an old reminder, not for ever (a link
+# forwarded or left in an archive should not turn a member's reminders off years later).
+UNSUBSCRIBE_MAX_AGE = timedelta(days=365)
 DIGEST_EVERY = timedelta(days=7)
 
 
@@ -99,16 +102,20 @@ def send_templated(name: str, to: str, context: dict, *, reply_to: str = "") -> 
 
 
 def unsubscribe_url(user) -> str:
+    # signing.dumps() timestamps the token: it expires after UNSUBSCRIBE_MAX_AGE.
     token = signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
     return absolute_url(reverse("notifications:unsubscribe", args=[token]))
 
 
 def user_from_unsubscribe_token(token: str):
-    """The member a signed unsubscribe link names, or None for a forged or mangled one."""
+    """The member a signed unsubscribe link names, or None for a forged or mangled one. A link
+    older than UNSUBSCRIBE_MAX_AGE raises signing.SignatureExpired."""
     from django.contrib.auth import get_user_model
 
     try:
-        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise
     except signing.BadSignature:
         return None
     return get_user_model().objects.filter(pk=user_id).first()

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
@@ -21,10 +22,15 @@ def preferences(request):
 # One click from a mail client (RFC 8058) posts without a CSRF token; the signed link is the proof.
 @csrf_exempt
 def unsubscribe(request, token):
-    user = user_from_unsubscribe_token(token)
+    # Whoever holds the link sees no address: a forwarded reminder must not reveal it.
+    template = "notifications/unsubscribe.html"
+    try:
+        user = user_from_unsubscribe_token(token)
+    except signing.SignatureExpired:
+        return render(request, template, {"expired": True}, status=400)
     if user is None:
-        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+        return render(request, template, {"invalid": True}, status=400)
     if request.method == "POST":
         Preferences.objects.update_or_create(user=user, defaults={"reminders": False})
-        return render(request, "notifications/unsubscribe.html", {"done": True})
-    return render(request, "notifications/unsubscribe.html", {"email": user.email})
+        return render(request, template, {"done": True})
+    return render(request, template)

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 MIN_MENTEES = 1
@@ -266,20 +267,43 @@ class EnrollmentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# "Participating" on a day, the rule every page, email, report, chart and the search index use:
+# an enrollment is open to new requests on day D when its account is active, it is not past its
+# availability end date (available_until >= D, or none), and it is active, or Temporarily Not
+# Participating with a return date on or before D. Written three ways (a queryset filter, a
+# method, the index's vectorised mask: mentoring.search.participating_mask), tested equal on every
+# combination in mentoring/tests/test_one_rule.py.
+
+
 class EnrollmentQuerySet(models.QuerySet):
     def enrolled(self):
         """Enrollments that have not been withdrawn (they wear a ribbon)."""
         return self.exclude(status=EnrollmentStatus.WITHDRAWN)
 
     def participating(self, today=None):
-        """Open to new requests today: active (or back from a pause), within their dates,
-        on an active account."""
+        """Participating on `today` (the site's date by default), the rule stated above."""
         today = today or timezone.localdate()
         back_from_pause = Q(status=EnrollmentStatus.PAUSED, return_date__lte=today)
         return self.filter(
             Q(status=EnrollmentStatus.ACTIVE) | back_from_pause,
             Q(available_until__isnull=True) | Q(available_until__gte=today),
             user__is_active=True,
+        )
+
+    def with_open_places(self):
+        """Each enrollment with `active_mentees` (its member's active relationships as mentor) and
+        `open_places`: how many more mentees the mentor takes now, never below 0 (0 for mentees).
+        The one definition of "open places": requests, accepts, search, dashboard and reports."""
+        active = (
+            Relationship.objects.active()
+            .filter(mentor_id=OuterRef("user_id"))
+            .order_by()
+            .values("mentor_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(active_mentees=Coalesce(Subquery(active), 0)).annotate(
+            open_places=Greatest(Coalesce(F("max_mentees"), 0) - F("active_mentees"), 0)
         )
 
 
@@ -346,6 +370,8 @@ class Enrollment(models.Model):
         return self.role == Role.MENTOR
 
     def is_participating(self, today=None) -> bool:
+        """Participating on `today` (the site's date by default), the rule stated above
+        EnrollmentQuerySet."""
         today = today or timezone.localdate()
         if not self.user.is_active:
             return False
@@ -356,6 +382,10 @@ class Enrollment(models.Model):
         return self.status == EnrollmentStatus.PAUSED and bool(
             self.return_date and self.return_date <= today
         )
+
+    def open_places(self) -> int:
+        """Open places now, read through the one definition (EnrollmentQuerySet.with_open_places)."""
+        return Enrollment.objects.with_open_places().get(pk=self.pk).open_places
 
     @property
     def is_withdrawn(self):

@@ -38,10 +38,6 @@ class NotYours(RequestError):
     """The member may not act on this request or relationship (views answer 404)."""
 
 
-def active_mentee_count(mentor) -> int:
-    return Relationship.objects.active().filter(mentor=mentor).count()
-
-
 def _record(
     *, actor, to_state, from_state="", request=None, relationship=None, note="", note_for=None
 ):
@@ -91,7 +87,7 @@ def send_request(requester, recipient, *, recipient_role: str, message: str = ""
     if Relationship.objects.active().filter(mentor=mentor, mentee=mentee).exists():
         raise RequestError("You are already in a mentoring relationship together.")
     mentor_enrollment = Enrollment.objects.get(user=mentor, role=Role.MENTOR)
-    if active_mentee_count(mentor) >= mentor_enrollment.max_mentees:
+    if mentor_enrollment.open_places() == 0:
         raise RequestError(f"This {program.mentor_label.lower()} has no open place at the moment.")
     waiting = MentoringRequest.objects.filter(
         requester=requester, status=RequestStatus.PENDING
@@ -153,7 +149,8 @@ def accept_request(request_id: int, by, *, staff=None, staff_reason: str = "") -
     if mentor_enrollment is None or mentor_enrollment.is_withdrawn:
         raise RequestError(f"The {program.mentor_label.lower()} is no longer enrolled.")
     _check_still_taking_part(request, program)
-    if active_mentee_count(request.mentor_id) >= mentor_enrollment.max_mentees:
+    # Counted after the lock is held: a count read with the lock could predate the other accept.
+    if mentor_enrollment.open_places() == 0:
         raise RequestError(
             f"No open place: the {program.mentor_label.lower()} already mentors "
             f"{mentor_enrollment.max_mentees} {program.mentee_label_plural.lower()}. Raise the limit on "

@@ -20,7 +20,8 @@ from datetime import date
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from members.models import Profile, ProfileSummary
 from mentoring.matching import CategoryRule, Match, match_score
@@ -149,22 +150,23 @@ class RoleIndex:
         ).casefold()
 
     def _count_active_mentees(self, rows, every_row=False):
-        """How many active relationships each mentor row has, for "open places"."""
+        """How many active relationships each mentor row has, for "open places", read through
+        Enrollment.objects.with_open_places() (the one definition)."""
         if self.role != Role.MENTOR:
             return
         rows = list(rows)
-        by_user = {int(self.user_ids[i]): i for i in rows}
         for i in rows:
             self.active_count[i] = 0
-        relationships = Relationship.objects.active()
+        enrollments = Enrollment.objects.filter(role=Role.MENTOR).with_open_places()
         if not every_row:
-            relationships = relationships.filter(mentor_id__in=list(by_user))
-        counts = (
-            relationships.values("mentor_id").annotate(n=Count("id")).values_list("mentor_id", "n")
-        )
-        for user_id, n in counts:
-            if user_id in by_user:
-                self.active_count[by_user[user_id]] = n
+            enrollments = enrollments.filter(pk__in=[int(self.ids[i]) for i in rows])
+        else:
+            # Only mentors with someone to count: the others stay at 0 without a subquery each.
+            busy = Relationship.objects.active().values("mentor_id")
+            enrollments = enrollments.filter(user_id__in=busy)
+        for enrollment_id, n in enrollments.values_list("pk", "active_mentees"):
+            if enrollment_id in self.row_of:
+                self.active_count[self.row_of[enrollment_id]] = n
 
     def _append(self, count):
         def grow(array, extra_shape=()):
@@ -370,20 +372,36 @@ def run(query: Query) -> Results:
         return _run(index, query)
 
 
-def _run(index: RoleIndex, query: Query) -> Results:
-    today = (query.today or date.today()).toordinal()
-
-    # Who may be listed at all: participating today, active account, not the searcher.
-    base = (
+def participating_mask(index: RoleIndex, today: date):
+    """Enrollment.objects.participating(today) over the index's rows (the rule stated in
+    mentoring/models.py), vectorised; tested equal to the queryset and the model method."""
+    day = today.toordinal()
+    return (
         (
-            (index.status == 0)
-            | ((index.status == 1) & (index.return_ord > 0) & (index.return_ord <= today))
+            (index.status == STATUS_CODE[EnrollmentStatus.ACTIVE])
+            | (
+                (index.status == STATUS_CODE[EnrollmentStatus.PAUSED])
+                & (index.return_ord > 0)
+                & (index.return_ord <= day)
+            )
         )
-        & ((index.until_ord == 0) | (index.until_ord >= today))
+        & ((index.until_ord == 0) | (index.until_ord >= day))
         & index.user_active
-        & (index.user_ids != query.searcher_user_id)
     )
-    open_places = index.capacity - index.active_count
+
+
+def open_places_of(index: RoleIndex):
+    """Enrollment.objects.with_open_places()'s `open_places` over the index's rows: the active
+    counts are read through that same annotation."""
+    return np.maximum(index.capacity.astype(np.int32) - index.active_count, 0)
+
+
+def _run(index: RoleIndex, query: Query) -> Results:
+    # Who may be listed at all: participating on the site's date, not the searcher.
+    base = participating_mask(index, query.today or timezone.localdate()) & (
+        index.user_ids != query.searcher_user_id
+    )
+    open_places = open_places_of(index)
     if query.open_only and query.target_role == Role.MENTOR:
         base &= open_places > 0
     if query.country:

@@ -4,7 +4,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -88,16 +88,12 @@ def compute(start: date, end: date, now=None) -> Figures:
     counts = dict(enrolled.values("role").annotate(n=Count("pk")).values_list("role", "n"))
     figures.mentors, figures.mentees = counts.get(Role.MENTOR, 0), counts.get(Role.MENTEE, 0)
 
-    active_by_mentor = dict(
-        Relationship.objects.active()
-        .values("mentor_id")
-        .annotate(n=Count("pk"))
-        .values_list("mentor_id", "n")
-    )
     participating = Enrollment.objects.participating().filter(role=Role.MENTOR)
-    capacities = list(participating.values_list("user_id", "max_mentees"))
-    figures.participating_mentors = len(capacities)
-    figures.open_places = sum(max(0, cap - active_by_mentor.get(uid, 0)) for uid, cap in capacities)
+    totals = participating.with_open_places().aggregate(
+        mentors=Count("pk"), places=Sum("open_places")
+    )
+    figures.participating_mentors = totals["mentors"]
+    figures.open_places = totals["places"] or 0
 
     pending_created = list(
         MentoringRequest.objects.filter(status=RequestStatus.PENDING).values_list(

@@ -131,6 +131,7 @@ def _enrollments(filters: dict, roles) -> QuerySet:
     enrollments = (
         Enrollment.objects.filter(role__in=roles)
         .select_related("user__profile")
+        .with_open_places()
         .annotate(
             active_relationships=_in_own_role(Relationship.objects.active()),
             pending_sent=_in_own_role(
@@ -207,7 +208,7 @@ def mentor_row(enrollment, program) -> list:
         *_about(enrollment),
         capacity,
         enrollment.active_relationships,
-        max(capacity - enrollment.active_relationships, 0) if capacity is not None else "",
+        enrollment.open_places if capacity is not None else "",
         enrollment.pending_sent,
     ]
 

@@ -1,6 +1,60 @@
+from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from django.urls import reverse
 
+from members.models import User
 from members.services import ensure_profile
+from notifications import links
+from notifications.emails import absolute_url
+
+# The account links in emails (notifications/links.py): stored as markers, made fresh by the
+# worker as each email leaves, so no stored email can be used to take an account over.
+PASSWORD_RESET = "password reset"  # of a user: allauth's reset, and the import's invitation
+EMAIL_CONFIRMATION = "email confirmation"  # of an email address
+
+
+def password_reset_link(user) -> links.Link:
+    return links.marker(PASSWORD_RESET, user.pk)
+
+
+def password_reset_url(user_id: int, recipient: str) -> str | None:
+    """allauth's link to choose a new password, for an active member and one of their addresses
+    (a link never goes to an address the member has since removed)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    addresses = {
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    }
+    if recipient.lower() not in {address.lower() for address in addresses}:
+        return None
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
+    )
+    return absolute_url(path)
+
+
+def email_confirmation_url(address_id: int, recipient: str) -> str | None:
+    """allauth's link to confirm an email address (HMAC keys: nothing stored), sent to that
+    address only."""
+    address = EmailAddress.objects.filter(pk=address_id).select_related("user").first()
+    if address is None or address.email.lower() != recipient.lower():
+        return None
+    key = EmailConfirmationHMAC(address).key
+    return absolute_url(reverse("account_confirm_email", args=[key]))
+
+
+def register_account_links() -> None:
+    links.register(PASSWORD_RESET, password_reset_url)
+    links.register(EMAIL_CONFIRMATION, email_confirmation_url)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -10,3 +64,25 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             ensure_profile(user)
         return user
+
+    def send_password_reset_mail(self, user, email, context):
+        context = {**context, "password_reset_url": password_reset_link(user)}
+        context.pop("key", None)  # the token itself: no template may print it
+        return super().send_password_reset_mail(user, email, context)
+
+    def send_confirmation_mail(self, request, emailconfirmation, signup):
+        if app_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED:
+            # A code cannot be made again later; members.apps refuses this setting.
+            return super().send_confirmation_mail(request, emailconfirmation, signup)
+        address = emailconfirmation.email_address
+        # allauth's context without "key": only the marker stands for the link.
+        context = {
+            "user": address.user,
+            "activate_url": links.marker(EMAIL_CONFIRMATION, address.pk),
+        }
+        template = "email_confirmation_signup" if signup else "email_confirmation"
+        self.send_mail(f"account/email/{template}", address.email, context)
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        return links.attach(message, links.links_in(context))

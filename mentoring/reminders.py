@@ -3,6 +3,7 @@
 Each rule selects due rows by their timestamps and claims each with a conditional update inside the
 transaction that stores its email, so running a rule twice (or two workers at once) sends nothing
 twice. `run_follow_up()` runs them all; the scheduler (`manage.py run_scheduler`) enqueues it.
+It also deletes the text of emails delivered longer ago than the program keeps it.
 """
 
 from datetime import datetime, time, timedelta
@@ -21,6 +22,7 @@ from mentoring.models import (
 )
 from mentoring.relationships import expire_request
 from mentoring.services import resume_returning
+from notifications.delivery import prune_bodies
 
 RELATED = ("requester__profile", "recipient__profile")
 
@@ -111,6 +113,13 @@ def remind_planned_ends(now) -> int:
     return sent
 
 
+def delete_old_email_texts(now) -> int:
+    """The program keeps a delivered email's text for `email_retention_days`; then only who it
+    went to, its subject and its times remain."""
+    days = ProgramSettings.current().email_retention_days
+    return prune_bodies(timedelta(days=days), now=now)
+
+
 def run_follow_up(now=None) -> dict[str, int]:
     now = now or timezone.now()
     return {
@@ -121,4 +130,5 @@ def run_follow_up(now=None) -> dict[str, int]:
         "members back from a pause": resume_returning(timezone.localdate(now)),
         "check-in reminders": remind_check_ins(now),
         "planned-end reminders": remind_planned_ends(now),
+        "email texts deleted": delete_old_email_texts(now),
     }

@@ -5,9 +5,19 @@ from notifications.models import OutgoingEmail, Preferences
 
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(admin.ModelAdmin):
-    """What the site has sent or is still trying to send; read-only."""
+    """What the site has sent or is still trying to send; read-only. Account links are stored
+    as markers ("[account link: password reset #42]"), never as links (notifications/links.py),
+    and a delivered email's text is deleted after the program's retention period."""
 
-    list_display = ["subject", "recipients", "status", "attempts", "created_at", "sent_at"]
+    list_display = [
+        "subject",
+        "recipients",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "text_deleted_at",
+    ]
     list_filter = ["status"]
     search_fields = ["subject", "to"]
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields]

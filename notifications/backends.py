@@ -10,6 +10,10 @@ class QueuedEmailBackend(BaseEmailBackend):
     the task are written in the caller's transaction: they exist exactly when its change does.
     """
 
+    # Account links stay markers in the stored row; the worker makes them when it sends
+    # (notifications/links.py).
+    keeps_link_markers = True
+
     def send_messages(self, email_messages):
         for message in email_messages:
             queue_message(message)

@@ -3,6 +3,9 @@
 django-tasks has no automatic retry: a delivery that fails re-enqueues itself with `run_after`,
 backing off 5 s, 10 s, 20 s … capped at DELIVERY_MAX_DELAY, so an email leaves within a minute of
 the mail server's return. A row already marked sent is never sent again.
+
+Account links are stored as markers and made fresh as each email leaves (notifications/links.py);
+a delivered email's text is deleted after the retention period (`prune_bodies`).
 """
 
 import logging
@@ -14,12 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from notifications import links
 from notifications.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
 FIRST_DELAY = timedelta(seconds=5)
 DELIVERY_MAX_DELAY = timedelta(seconds=60)
+
+
+class DeliveryError(Exception):
+    """An email cannot be sent again; str(error) says why."""
 
 
 def queue_message(message) -> OutgoingEmail:
@@ -38,6 +46,7 @@ def queue_message(message) -> OutgoingEmail:
         body=str(message.body),
         html=html,
         headers={str(k): str(v) for k, v in (message.extra_headers or {}).items()},
+        links=links.attached(message),
     )
 
 
@@ -58,9 +67,11 @@ def deliver_email(email_id: int) -> str:
     email = OutgoingEmail.objects.filter(pk=email_id).first()
     if email is None or email.status == OutgoingEmail.Status.SENT:
         return "nothing to do"
+    # Fresh account links, made now and never stored (notifications/links.py).
+    urls = links.make_urls(email.links, email.to)
     message = EmailMultiAlternatives(
         subject=email.subject,
-        body=email.body,
+        body=links.fill(email.body, urls),
         from_email=email.from_email,
         to=email.to,
         cc=email.cc,
@@ -70,7 +81,7 @@ def deliver_email(email_id: int) -> str:
         connection=get_connection(settings.DELIVERY_EMAIL_BACKEND),
     )
     if email.html:
-        message.attach_alternative(email.html, "text/html")
+        message.attach_alternative(links.fill(email.html, urls, html=True), "text/html")
     try:
         message.send()
     except Exception as error:  # the server refused or is unreachable: try again later
@@ -93,8 +104,42 @@ def deliver_email(email_id: int) -> str:
     return "sent"
 
 
+COPIED = [
+    "from_email",
+    "to",
+    "cc",
+    "bcc",
+    "reply_to",
+    "subject",
+    "body",
+    "html",
+    "headers",
+    "links",
+]
+
+
+@transaction.atomic
 def resend(email_id: int) -> OutgoingEmail:
-    """Send a stored email again, as a new row with its own delivery (the original is kept)."""
-    original = OutgoingEmail.objects.get(pk=email_id)
-    copied = ["from_email", "to", "cc", "bcc", "reply_to", "subject", "body", "html", "headers"]
-    return _store(**{field: getattr(original, field) for field in copied})
+    """Send a stored email again, as a new row with its own delivery (the original is kept). Its
+    account links are made afresh when it leaves. Refused (DeliveryError) once its text is
+    deleted."""
+    # Locked: the text must not be deleted between this check and the copy.
+    original = OutgoingEmail.objects.select_for_update().get(pk=email_id)
+    if original.text_deleted:
+        raise DeliveryError(
+            f"The text of this email was deleted on {original.text_deleted_at:%Y-%m-%d}, as "
+            "the text of every delivered email is after a while: it cannot be sent again."
+        )
+    return _store(**{field: getattr(original, field) for field in COPIED})
+
+
+def prune_bodies(older_than: timedelta, now=None) -> int:
+    """Delete the text (body, HTML and link references) of emails delivered more than
+    `older_than` ago; who they went to, their subject, status, times and attempts stay. Emails
+    still to send keep theirs. Returns how many were pruned: a second run finds none."""
+    now = now or timezone.now()
+    return OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.SENT,
+        sent_at__lte=now - older_than,
+        text_deleted_at__isnull=True,
+    ).update(body="", html="", links=[], text_deleted_at=now)

@@ -1,5 +1,9 @@
 """Every email the site sends is first a row here, written in the same transaction as whatever
-caused it, so that nothing is lost if the mail server is down or the process dies."""
+caused it, so that nothing is lost if the mail server is down or the process dies.
+
+No row holds an account link: the text holds a marker and `links` what the worker may fill in
+(notifications/links.py). A delivered email's text is deleted after the program's retention
+period; who it went to, its subject and its times are kept."""
 
 from django.conf import settings
 from django.db import models
@@ -21,10 +25,13 @@ class OutgoingEmail(models.Model):
     body = models.TextField()
     html = models.TextField(blank=True)
     headers = models.JSONField(default=dict)
+    # The account links the worker makes fresh when it sends: [[kind, object id], …].
+    links = models.JSONField(default=list, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    text_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"])]
@@ -36,10 +43,19 @@ class OutgoingEmail(models.Model):
                 condition=Q(status="pending") | Q(sent_at__isnull=False),
                 name="outgoing_email_sent_has_time",
             ),
+            # Only a delivered email's text is deleted: one still to send keeps it.
+            models.CheckConstraint(
+                condition=Q(text_deleted_at__isnull=True) | Q(status="sent"),
+                name="outgoing_email_text_deleted_once_sent",
+            ),
         ]
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.to)}"
+
+    @property
+    def text_deleted(self) -> bool:
+        return self.text_deleted_at is not None
 
 
 class Preferences(models.Model):

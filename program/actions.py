@@ -8,7 +8,7 @@ from django.db import transaction
 
 from mentoring import relationships, services
 from mentoring.models import Enrollment, MentoringRequest, Role
-from notifications.delivery import resend
+from notifications.delivery import DeliveryError, resend
 from notifications.models import OutgoingEmail
 from program.models import StaffAction
 
@@ -103,7 +103,7 @@ def pause_mentor(staff, email: str, *, reason: str, return_date=None):
     if enrollment is None:
         raise ActionError(f"No mentor is enrolled with the email address {email.strip()}.")
     with _refused_as_action_error():
-        services.pause_for_member(enrollment, reason=reason, return_date=return_date)
+        services.pause_for_member(enrollment, reason=reason, return_date=return_date, staff=staff)
     _log(
         staff,
         StaffAction.Kind.PAUSE,
@@ -120,7 +120,10 @@ def resend_email(staff, pk: int, *, reason: str) -> OutgoingEmail:
     original = OutgoingEmail.objects.filter(pk=pk).first()
     if original is None:
         raise ActionError("No such email.")
-    copy = resend(original.pk)
+    try:
+        copy = resend(original.pk)
+    except DeliveryError as error:
+        raise ActionError(str(error)) from None
     _log(
         staff,
         StaffAction.Kind.RESEND,

@@ -19,11 +19,10 @@ import functools
 import io
 from dataclasses import dataclass, field
 
-from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
-from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
 from django.db.models import Q
@@ -32,8 +31,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
 
+from members.adapter import password_reset_link
 from members.models import Profile, User
-from notifications.emails import absolute_url, send_templated
+from members.text import clean_name
+from notifications.emails import absolute_url, render
+from notifications.links import Link
+from notifications.links import attach as attach_links
 from program.access import STAFF_GROUP
 from program.models import ImportBatch, StaffAction
 
@@ -256,6 +259,11 @@ def _check_row(line, cells, columns, first_email_line) -> Row:
     for name in ("first_name", "last_name"):
         if not row.cells.get(name):
             row.errors.append(f"{LABELS[name]} is missing.")
+            continue
+        try:
+            row.cells[name] = clean_name(row.cells[name])
+        except ValueError:
+            row.errors.append(f"{LABELS[name]} has no visible letters.")
     for name, value in row.cells.items():
         if name == "email":
             continue
@@ -478,27 +486,25 @@ def _create_member(row, *, invite):
         send_invitation(user)
 
 
-def set_password_url(user) -> str:
-    """allauth's password reset link: it lets a member without a password choose one."""
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={
-            "uidb36": user_pk_to_url_str(user),
-            "key": default_token_generator.make_token(user),
-        },
-    )
-    return absolute_url(path)
+def set_password_url(user) -> Link:
+    """allauth's password-reset link, which lets a member without a password choose one. The
+    email holds it as a marker; the worker makes the link when it sends (notifications/links.py)."""
+    return password_reset_link(user)
 
 
 def send_invitation(user) -> None:
-    send_templated(
+    link = set_password_url(user)
+    subject, text, html = render(
         "invitation",
-        user.email,
         {
             "first_name": user.profile.first_name,
             "email": user.email,
-            "set_password_url": set_password_url(user),
+            "set_password_url": link,
             "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
             "reset_url": absolute_url(reverse("account_reset_password")),
         },
     )
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    attach_links(message, [link])
+    message.send()

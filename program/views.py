@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mentoring.models import MentoringRequest, Relationship, RequestStatus
+from mentoring.models import MentoringRequest, ProgramSettings, Relationship, RequestStatus
 from notifications.models import OutgoingEmail
 from program import actions, charts, figures
 from program.access import staff_required
@@ -200,9 +200,10 @@ def pause_mentor(request):
 
 @staff_required
 def outbox(request):
-    """Emails the site sent, newest first, searchable by address; each can be sent again."""
+    """Emails the site sent, newest first, searchable by address; each can be sent again until
+    its text is deleted. The list never shows (or loads) an email's text."""
     query = request.GET.get("q", "").strip()[:200]
-    emails = OutgoingEmail.objects.order_by("-created_at")
+    emails = OutgoingEmail.objects.defer("body", "html", "links").order_by("-created_at")
     if query:
         emails = emails.filter(Q(to__icontains=query) | Q(subject__icontains=query))
     return render(
@@ -211,6 +212,7 @@ def outbox(request):
         {
             "query": query,
             "emails": Paginator(emails, 25).get_page(request.GET.get("page")),
+            "retention_days": ProgramSettings.current().email_retention_days,
             "form": StaffReasonForm(),
             "staff_section": "actions",
         },

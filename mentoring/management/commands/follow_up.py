@@ -5,7 +5,10 @@ from notifications.emails import send_due_digests
 
 
 class Command(BaseCommand):
-    help = "Run the follow-up rules and due weekly digests now, in this process (e.g. from cron)."
+    help = (
+        "Run the follow-up rules (old email texts deleted too) and due weekly digests now, in "
+        "this process (e.g. from cron)."
+    )
 
     def handle(self, *args, **options):
         for rule, count in run_follow_up().items():

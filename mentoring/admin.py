@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from mentoring import services
 from mentoring.models import (
     CriterionCategory,
     CriterionOption,
@@ -43,6 +44,7 @@ class ProgramSettingsAdmin(admin.ModelAdmin):
                 "contact details, then the request expires: each later than the one before.",
             },
         ),
+        ("Privacy", {"fields": ["email_retention_days"]}),
     ]
 
     def has_add_permission(self, request):
@@ -85,9 +87,15 @@ class CriterionCategoryAdmin(admin.ModelAdmin):
 
 
 class EnrollmentChoiceInline(admin.TabularInline):
+    """The member's choices, as they made them (read-only: the enrollment services check them)."""
+
     model = EnrollmentChoice
     extra = 0
-    autocomplete_fields = ["option"]
+    can_delete = False
+    readonly_fields = ["option"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class OptionFilter(admin.SimpleListFilter):
@@ -116,8 +124,28 @@ class CriterionOptionAdmin(admin.ModelAdmin):
         return False
 
 
+class TimelineInline(admin.TabularInline):
+    model = TimelineEntry
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "actor", "from_state", "to_state", "note"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EnrollmentTimelineInline(TimelineInline):
+    fk_name = "enrollment"
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
+    """Read-only here: an enrollment changes through mentoring.services, which keep its rules
+    (withdrawing closes the member's pending requests, each with its email) and its timeline.
+    Members change their own on Mentor/Mentee Status; staff pause a mentor on the staff pages, and
+    withdraw a member with the action below."""
+
     list_display = [
         "user",
         "member_name",
@@ -131,23 +159,36 @@ class EnrollmentAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__profile__first_name", "user__profile__last_name"]
     list_select_related = ["user__profile"]
     raw_id_fields = ["user"]
-    inlines = [EnrollmentChoiceInline]
-    readonly_fields = ["created_at", "updated_at", "withdrawn_at"]
+    inlines = [EnrollmentChoiceInline, EnrollmentTimelineInline]
+    actions = ["withdraw_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Enrollment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description="Name")
     def member_name(self, enrollment):
         return enrollment.user.profile.full_name
 
-
-class TimelineInline(admin.TabularInline):
-    model = TimelineEntry
-    extra = 0
-    can_delete = False
-    readonly_fields = ["created_at", "actor", "from_state", "to_state", "note"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    @admin.action(
+        description="Withdraw the selected members from their role (closes their pending requests)",
+        permissions=["change"],
+    )
+    def withdraw_selected(self, request, queryset):
+        withdrawn = 0
+        for enrollment in queryset:
+            try:
+                services.withdraw(enrollment, by=request.user)
+                withdrawn += 1
+            except services.EnrollmentError as error:
+                self.message_user(request, f"{enrollment}: {error}", messages.WARNING)
+        if withdrawn:
+            self.message_user(request, f"Withdrew {withdrawn} enrollment(s).", messages.SUCCESS)
 
 
 @admin.register(MentoringRequest)

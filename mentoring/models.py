@@ -632,6 +632,9 @@ class TimelineEntry(models.Model):
     relationship = models.ForeignKey(
         Relationship, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline"
     )
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -650,7 +653,9 @@ class TimelineEntry(models.Model):
         verbose_name_plural = "timeline entries"
         constraints = [
             models.CheckConstraint(
-                condition=Q(request__isnull=False) | Q(relationship__isnull=False),
+                condition=Q(request__isnull=False)
+                | Q(relationship__isnull=False)
+                | Q(enrollment__isnull=False),
                 name="timeline_entry_has_subject",
             ),
         ]
@@ -666,12 +671,23 @@ class TimelineEntry(models.Model):
         ("request", "expired"): "the request expired",
         ("relationship", "active"): "the relationship began",
         ("relationship", "completed"): "marked the relationship completed",
+        ("enrollment", "active"): "became active",
+        ("enrollment", "paused"): "became Temporarily Not Participating",
+        ("enrollment", "withdrawn"): "withdrew from the role",
     }
 
     @property
     def event(self) -> str:
         """What happened, in words, for the relationship page."""
-        subject = "relationship" if self.relationship_id else "request"
+        subject = (
+            "relationship"
+            if self.relationship_id
+            else "enrollment"
+            if self.enrollment_id
+            else "request"
+        )
+        if subject == "enrollment" and not self.from_state:
+            return "enrolled"
         if self.from_state == self.to_state:
             return "changed the plan"
         return self.EVENTS.get((subject, self.to_state), f"{self.from_state} → {self.to_state}")

@@ -26,8 +26,8 @@ from mentoring.models import (
     RequestStatus,
     Rhythm,
     Role,
-    TimelineEntry,
 )
+from mentoring.timeline import record
 
 
 class RequestError(Exception):
@@ -36,20 +36,6 @@ class RequestError(Exception):
 
 class NotYours(RequestError):
     """The member may not act on this request or relationship (views answer 404)."""
-
-
-def _record(
-    *, actor, to_state, from_state="", request=None, relationship=None, note="", note_for=None
-):
-    TimelineEntry.objects.create(
-        request=request,
-        relationship=relationship,
-        actor=actor,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        note_for=note_for,
-    )
 
 
 @transaction.atomic
@@ -112,7 +98,7 @@ def send_request(requester, recipient, *, recipient_role: str, message: str = ""
         raise RequestError(
             "A request between the two of you is already waiting for an answer."
         ) from None
-    _record(actor=requester, request=request, to_state=RequestStatus.PENDING)
+    record(actor=requester, request=request, to_state=RequestStatus.PENDING)
     emails.request_received(request)
     return request
 
@@ -169,7 +155,7 @@ def accept_request(request_id: int, by, *, staff=None, staff_reason: str = "") -
         planned_months=program.default_length_months,
         goals=request.goals,
     )
-    _record(
+    record(
         actor=staff or by,
         request=request,
         from_state=RequestStatus.PENDING,
@@ -177,7 +163,7 @@ def accept_request(request_id: int, by, *, staff=None, staff_reason: str = "") -
         note=why,
         note_for=by if staff else None,
     )
-    _record(actor=staff or by, relationship=relationship, to_state=RelationshipStatus.ACTIVE)
+    record(actor=staff or by, relationship=relationship, to_state=RelationshipStatus.ACTIVE)
     emails.relationship_started(relationship)
     if staff:
         emails.staff_acted(
@@ -224,7 +210,7 @@ def _close(request, by, to_state, *, reason="", note="", why="", why_for=None):
     request.decline_reason = reason
     request.decline_note = note.strip()
     request.save(update_fields=["status", "answered_at", "decline_reason", "decline_note"])
-    _record(
+    record(
         actor=by,
         request=request,
         from_state=RequestStatus.PENDING,
@@ -304,7 +290,7 @@ def _mark_completed(relationship, by, *, outcome, why, note_to_partner="", feedb
     relationship.note_to_partner = note_to_partner.strip()
     relationship.feedback_for_staff = feedback_for_staff.strip()
     relationship.save()
-    _record(
+    record(
         actor=by,
         relationship=relationship,
         from_state=RelationshipStatus.ACTIVE,
@@ -382,7 +368,7 @@ def expire_request(request_id: int) -> MentoringRequest | None:
     request.status = RequestStatus.EXPIRED
     request.answered_at = timezone.now()
     request.save(update_fields=["status", "answered_at"])
-    _record(
+    record(
         actor=None,
         request=request,
         from_state=RequestStatus.PENDING,
@@ -430,7 +416,7 @@ def update_plan(relationship_id: int, by, **plan) -> Relationship:
     if not changes:
         return relationship
     relationship.save(update_fields=PLAN_FIELDS)
-    _record(
+    record(
         actor=by,
         relationship=relationship,
         from_state=RelationshipStatus.ACTIVE,
@@ -463,7 +449,7 @@ def extend_relationship(relationship_id: int, by, *, months: int) -> Relationshi
     relationship.planned_months = old + months
     relationship.end_reminded_at = None
     relationship.save(update_fields=["planned_months", "end_reminded_at"])
-    _record(
+    record(
         actor=by,
         relationship=relationship,
         from_state=RelationshipStatus.ACTIVE,

@@ -21,6 +21,7 @@ from mentoring.models import (
     Role,
 )
 from mentoring.relationships import close_requests_of_withdrawn
+from mentoring.timeline import record
 
 
 class EnrollmentError(Exception):
@@ -103,7 +104,8 @@ def enroll(
     statement: str = "",
     max_mentees: int | None = None,
 ) -> Enrollment:
-    """Enroll `user` in `role`, or update their enrollment; a withdrawn enrollment comes back active."""
+    """Enroll `user` in `role`, or update their enrollment; a withdrawn enrollment comes back active.
+    Enrolling and coming back go on the enrollment's timeline."""
     if role not in Role.values:
         raise EnrollmentError("Unknown role.")
     _check_profile(user)
@@ -117,13 +119,22 @@ def enroll(
     enrollment = Enrollment.objects.select_for_update().filter(
         user=user, role=role
     ).first() or Enrollment(user=user, role=role)
+    is_new = enrollment._state.adding
+    came_back = enrollment.status == EnrollmentStatus.WITHDRAWN
     enrollment.statement = statement.strip()
     enrollment.max_mentees = max_mentees
-    if enrollment.status == EnrollmentStatus.WITHDRAWN:
+    if came_back:
         enrollment.status = EnrollmentStatus.ACTIVE
         enrollment.withdrawn_at = None
     enrollment.save()
     _replace_choices(enrollment, options)
+    if is_new or came_back:
+        record(
+            actor=user,
+            enrollment=enrollment,
+            from_state="" if is_new else EnrollmentStatus.WITHDRAWN,
+            to_state=EnrollmentStatus.ACTIVE,
+        )
     return enrollment
 
 
@@ -136,8 +147,11 @@ def set_participation(
     available_until: date | None = None,
     max_mentees: int | None = None,
     today: date | None = None,
+    by=None,
 ) -> Enrollment:
-    """Mentor/Mentee Status: Active or Temporarily Not Participating, dates and (mentors) capacity."""
+    """Mentor/Mentee Status: Active or Temporarily Not Participating, dates and (mentors) capacity.
+    A change between the two goes on the enrollment's timeline (`by`: who made it, the member by
+    default)."""
     today = today or timezone.localdate()
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.is_withdrawn:
@@ -150,14 +164,24 @@ def set_participation(
         enrollment.available_until = available_until
     elif available_until is not None:
         raise EnrollmentError("An availability end date applies to mentors only.")
+    was = enrollment.status
     enrollment.status = status
     enrollment.return_date = return_date if paused else None
     enrollment.save()
+    if was != status:
+        note = f"until {return_date:%B %-d, %Y}" if paused and return_date else ""
+        record(
+            actor=by or enrollment.user,
+            enrollment=enrollment,
+            from_state=was,
+            to_state=status,
+            note=note,
+        )
     return enrollment
 
 
 @transaction.atomic
-def withdraw(enrollment: Enrollment) -> Enrollment:
+def withdraw(enrollment: Enrollment, *, by=None) -> Enrollment:
     """Leave the role: hidden from searches at once. Choices are kept for a later return.
 
     Active mentoring relationships are not touched; they go on until completed. Pending requests
@@ -167,10 +191,17 @@ def withdraw(enrollment: Enrollment) -> Enrollment:
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.is_withdrawn:
         raise EnrollmentError("You have already withdrawn from this role.")
+    was = enrollment.status
     enrollment.status = EnrollmentStatus.WITHDRAWN
     enrollment.return_date = None
     enrollment.withdrawn_at = timezone.now()
     enrollment.save()
+    record(
+        actor=by or enrollment.user,
+        enrollment=enrollment,
+        from_state=was,
+        to_state=EnrollmentStatus.WITHDRAWN,
+    )
     close_requests_of_withdrawn(enrollment.user, enrollment.role)
     return enrollment
 
@@ -189,15 +220,25 @@ def resume_returning(today: date | None = None) -> int:
                 pk=enrollment_id, status=EnrollmentStatus.PAUSED, return_date__lte=today
             ).update(status=EnrollmentStatus.ACTIVE, return_date=None, updated_at=timezone.now())
             if claimed:
-                emails.participation_resumed(
-                    Enrollment.objects.select_related("user__profile").get(pk=enrollment_id)
+                enrollment = Enrollment.objects.select_related("user__profile").get(
+                    pk=enrollment_id
                 )
+                record(
+                    actor=None,
+                    enrollment=enrollment,
+                    from_state=EnrollmentStatus.PAUSED,
+                    to_state=EnrollmentStatus.ACTIVE,
+                    note="the return date came",
+                )
+                emails.participation_resumed(enrollment)
                 resumed += 1
     return resumed
 
 
 @transaction.atomic
-def pause_for_member(enrollment: Enrollment, *, reason: str, return_date: date | None = None):
+def pause_for_member(
+    enrollment: Enrollment, *, reason: str, return_date: date | None = None, staff=None
+):
     """Program staff mark a mentor Temporarily Not Participating, with a reason; the mentor is told.
     Their relationships go on; they are hidden from searches until the return date, if any."""
     if not reason.strip():
@@ -208,9 +249,18 @@ def pause_for_member(enrollment: Enrollment, *, reason: str, return_date: date |
     if enrollment.status == EnrollmentStatus.PAUSED:
         raise EnrollmentError("This member is already Temporarily Not Participating.")
     _check_dates(EnrollmentStatus.PAUSED, return_date, None, timezone.localdate())
+    was = enrollment.status
     enrollment.status = EnrollmentStatus.PAUSED
     enrollment.return_date = return_date
     enrollment.save()
+    record(
+        actor=staff,
+        enrollment=enrollment,
+        from_state=was,
+        to_state=EnrollmentStatus.PAUSED,
+        note=f"by program staff: {reason.strip()}",
+        note_for=enrollment.user,
+    )
     label = ProgramSettings.current().role_label(enrollment.role).lower()
     until = f" until {return_date:%B %-d, %Y}" if return_date else ""
     emails.staff_acted(

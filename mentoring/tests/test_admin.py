@@ -131,6 +131,7 @@ def test_program_settings_page_edits_the_role_names(admin_client):
             "reminder_after_days": 7,
             "nudge_after_days": 14,
             "expire_after_days": 30,
+            "email_retention_days": 30,
         },
     )
 
@@ -152,6 +153,7 @@ def test_staff_set_the_follow_up_days_in_order(admin_client):
         "default_length_months": 6,
         "default_rhythm": "monthly",
         "max_open_requests": 5,
+        "email_retention_days": 30,
     }
     url = f"/admin/mentoring/programsettings/{program.pk}/change/"
 

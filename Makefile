@@ -50,7 +50,7 @@ bench: venv
 # Re-pin every dependency from requirements.in (needs pip-tools in the venv).
 lock: venv
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras -o requirements.lock requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
 
 clean:
 	rm -rf $(VENV) var/test-*

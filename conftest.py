@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.cache import cache
+from django.core.cache import caches
 
 from members.models import User
 
@@ -17,15 +17,31 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path):
+def _isolated(request, settings, tmp_path, django_db_blocker):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests change rows and search at once: the index looks for changes on every search.
     settings.SEARCH_INDEX_CHECK_INTERVAL = 0
-    # allauth's rate limits count in the cache; each test starts with none used.
-    cache.clear()
+    # allauth's rate limits count in the default cache; each test starts with none used. That
+    # cache is a database table, which a transactional test's flush leaves as it is, and which
+    # only a test with database access may reach.
+    caches["local"].clear()
+    if _uses_database(request):
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            caches["default"].clear()
     yield
-    cache.clear()
+    caches["local"].clear()
+
+
+def _uses_database(request) -> bool:
+    return request.node.get_closest_marker("django_db") is not None or not {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }.isdisjoint(request.fixturenames)
 
 
 @pytest.fixture

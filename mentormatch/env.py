@@ -1,5 +1,6 @@
 """Small helpers that read settings from the environment and fail loudly on a bad value."""
 
+import importlib.util
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -26,14 +27,17 @@ def envbool(name: str, default: bool) -> bool:
     )
 
 
-def envint(name: str, default: int) -> int:
+def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {value!r}")
+    return number
 
 
 def envlist(name: str, default: list[str]) -> list[str]:
@@ -41,3 +45,20 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def envcache(name: str, default: dict) -> dict:
+    """A cache from a URL: only Redis (``redis://`` or ``rediss://``), which needs redis-py."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    scheme = value.partition("://")[0].lower()
+    if scheme not in ("redis", "rediss"):
+        # Not echoed: the URL may hold a password.
+        raise ImproperlyConfigured(f"{name} must be a redis:// or rediss:// URL")
+    if importlib.util.find_spec("redis") is None:
+        raise ImproperlyConfigured(
+            f"{name} names a Redis server, but the redis package is not installed "
+            "(add redis to requirements.in)"
+        )
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}

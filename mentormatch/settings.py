@@ -6,9 +6,10 @@ The README lists every variable. Helpers in ``mentormatch.env`` refuse malformed
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from mentormatch.env import envbool, envint, envlist, envstr
+from mentormatch.env import envbool, envcache, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "members",
     "mentoring",
     "notifications",
@@ -48,6 +50,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer early (upload_limit's 413 page): every response has both.
+    "csp.middleware.CSPMiddleware",
+    "mentormatch.middleware.permissions_policy",
     "members.middleware.upload_limit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -124,9 +129,30 @@ ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupNamesForm"
 ACCOUNT_ADAPTER = "members.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Mentor Match] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
-# allauth's rate limits stay on (its defaults); they count in the cache below.
+# allauth's rate limits stay on (its defaults); they count per client address in the shared
+# cache below. Behind N reverse proxies the client's address is the Nth entry from the right of
+# X-Forwarded-For (each proxy appends the address it saw); with 0 the header is ignored, since a
+# client can send any X-Forwarded-For it likes.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    # Shared by every process and kept across restarts, so that a rate limit counts every
+    # attempt: a table made by `manage.py createcachetable` unless CACHE_URL names Redis. Room
+    # for many rows: when full it drops a third of them, and with them counts that someone
+    # spraying guesses from many addresses would like forgotten.
+    "default": envcache(
+        "CACHE_URL",
+        {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    ),
+    # Per process, for values read on every page that may be a little stale (the nav's staff
+    # link): a database round trip each time would cost more than the answer saves.
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -189,6 +215,24 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): only the site's own scripts and styles, no inline ones
+# (htmx is served from static/, its indicator styles are off in base.html). A view that needs
+# more says so with csp.decorators.csp_update.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Browser features no page uses, refused for the site and anything it could embed
+# (mentormatch.middleware.permissions_policy).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LOGGING = {

@@ -1,10 +1,32 @@
+from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path, reverse
+from django.views.defaults import server_error
 
 from mentormatch import views
 
 admin.site.site_header = "Mentor Match administration"
 admin.site.site_title = "Mentor Match"
+_admin_refusal = admin.site.login
+
+
+def admin_login(request, extra_context=None):
+    """The admin's own sign-in form would take passwords past allauth's rate limits, so staff
+    sign in through the site's, and come back to the admin page they asked for. A signed-in member
+    who is not staff still sees the admin's refusal (its page; the form there posts back here)."""
+    if request.method == "GET" and request.user.is_authenticated:
+        return _admin_refusal(request, extra_context)
+    next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    return redirect_to_login(next_url, reverse("account_login"))
+
+
+admin.site.login = admin_login
+
+# templates/500.html carries its own small stylesheet, so that it shows even when static files or
+# the base layout are what failed; the rest of the site allows no inline style.
+handler500 = csp_update({"style-src": ["'unsafe-inline'"]})(server_error)
 
 urlpatterns = [
     path("", views.home, name="home"),

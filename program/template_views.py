@@ -1,6 +1,7 @@
 """Staff edit the emails members receive: the subject and plain-text body of each, previewed with
 sample data, saved only when they render, and reset to the default."""
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -27,6 +28,9 @@ def email_list(request):
 
 
 @staff_required
+# The preview shows the email's HTML in a sandboxed srcdoc frame, which inherits this page's
+# policy: emails carry their styles inline, as mail clients need.
+@csp_update({"style-src-attr": ["'unsafe-inline'"]})
 def email_edit(request, name):
     email = _email_or_404(name)
     edited = catalog.edited(name)

@@ -1,5 +1,6 @@
 """Configuration comes from the environment, and a bad value stops the site loudly."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -60,9 +61,59 @@ def test_production_settings_pass_the_deploy_check():
         SECRET_KEY="x7" * 30 + "-a-long-random-production-secret",
         ALLOWED_HOSTS="mentoring.example.org",
         SITE_URL="https://mentoring.example.org",
+        TRUSTED_PROXY_COUNT="1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "identified no issues" in result.stdout
+
+
+def test_the_number_of_trusted_proxies_reaches_allauth():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from allauth import app_settings; print(app_settings.TRUSTED_PROXY_COUNT)",
+        TRUSTED_PROXY_COUNT="2",
+    )
+    assert result.stdout.split() == ["2"], result.stderr
+
+
+@pytest.mark.parametrize("raw", ["two", "-1", "1.5"])
+def test_a_malformed_trusted_proxy_count_stops_the_site(raw):
+    result = manage("check", TRUSTED_PROXY_COUNT=raw)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be" in result.stderr
+    assert repr(raw) in result.stderr
+
+
+def test_rate_limits_count_in_a_cache_every_process_shares():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+    )
+    assert result.stdout.split() == ["django.core.cache.backends.db.DatabaseCache"], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("memcached://127.0.0.1:11211", "CACHE_URL must be a redis:// or rediss:// URL"),
+        # redis-py is not a dependency: naming a Redis server says what is missing.
+        pytest.param(
+            "redis://127.0.0.1:6379/0",
+            "CACHE_URL names a Redis server, but the redis package",
+            marks=pytest.mark.skipif(
+                importlib.util.find_spec("redis") is not None, reason="redis-py is installed"
+            ),
+        ),
+    ],
+)
+def test_a_cache_url_that_cannot_be_used_stops_the_site(url, message):
+    result = manage("check", CACHE_URL=url)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_without_debug_a_secret_key_is_required():

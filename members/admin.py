@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from members.models import Profile, User
+from mentormatch.converters import AdminIdsInRange
 
 
 class ProfileInline(admin.StackedInline):
@@ -46,7 +47,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(AdminIdsInRange, admin.ModelAdmin):
     list_display = ["full_name", "job_title", "organization", "country", "updated_at"]
     search_fields = ["first_name", "last_name", "organization", "user__email"]
     list_filter = ["country", "contact_visibility"]

@@ -32,3 +32,9 @@ def clean_name(text: str) -> str:
     if not any(is_visible(char) for char in text):
         raise ValueError(NAME_IS_BLANK)
     return text
+
+
+def search_text(value: str, max_length: int = 100) -> str:
+    """What a member or staff typed into a search box, safe to look up: PostgreSQL refuses a NUL
+    byte in a text lookup (a 500), and no search needs more than `max_length` characters."""
+    return value.replace("\x00", "").strip()[:max_length]

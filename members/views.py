@@ -11,6 +11,7 @@ from members import extensions
 from members.forms import ProfileForm
 from members.models import Profile
 from members.services import ensure_profile, update_profile
+from members.text import search_text
 
 DIRECTORY_PAGE_SIZE = 24
 
@@ -62,7 +63,7 @@ def profile_edit(request):
 @require_GET
 def directory(request):
     # PostgreSQL refuses NUL characters in text parameters: drop them rather than fail with a 500.
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    query = search_text(request.GET.get("q", ""))
     profiles = Profile.objects.listed().select_related("user").order_by("last_name", "first_name")
     for word in query.split()[:5]:
         profiles = profiles.filter(

@@ -261,8 +261,11 @@ def relationship_ics(request, pk):
 
 
 def feed_ics(request, token):
-    """A member's personal feed: no sign-in (calendar apps cannot), the secret token is the key."""
-    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    """A member's personal feed: no sign-in (calendar apps cannot), the secret token is the key.
+    A deactivated account's feed stops with the account, as its sign-in does."""
+    feed = get_object_or_404(
+        CalendarFeed.objects.select_related("user"), token=token, user__is_active=True
+    )
     member = feed.user
     active = (
         Relationship.objects.active()

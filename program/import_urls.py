@@ -2,11 +2,12 @@
 
 from django.urls import path
 
+import mentormatch.converters  # noqa: F401  (registers <id:…>, <role:…> and the others)
 from program import import_views
 
 urlpatterns = [
     path("", import_views.upload, name="import"),
-    path("<int:pk>/", import_views.batch_detail, name="import_batch"),
-    path("<int:pk>/run/", import_views.run, name="import_run"),
-    path("<int:pk>/progress/", import_views.progress, name="import_progress"),
+    path("<id:pk>/", import_views.batch_detail, name="import_batch"),
+    path("<id:pk>/run/", import_views.run, name="import_run"),
+    path("<id:pk>/progress/", import_views.progress, name="import_progress"),
 ]

@@ -447,7 +447,7 @@ def test_it_answers_404_for_an_unknown_photo_size(client, mentee, outsider):
     client.force_login(outsider)
 
     assert client.get(photo_url(mentee, "full")).status_code == 200
-    assert client.get(photo_url(mentee, "original")).status_code == 404
+    assert client.get(f"/members/{mentee.pk}/photo/original.jpg").status_code == 404
 
 
 def test_it_answers_404_for_the_photo_of_an_inactive_account(client, mentee, outsider):

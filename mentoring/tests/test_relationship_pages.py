@@ -1,10 +1,12 @@
 """The pages around requests: the badge's confirmation page, My Mentoring Relationships, answering,
 withdrawing and completing. Anyone not entitled gets 404."""
 
+import re
+
 import pytest
 
 from conftest import PASSWORD
-from mentoring.models import MentoringRequest, Relationship
+from mentoring.models import CalendarFeed, MentoringRequest, Relationship
 from mentoring.relationships import accept_request, send_request
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +254,34 @@ def test_the_signed_in_member_comes_with_the_count_of_requests_awaiting_them(
 
     assert response.wsgi_request.user.awaiting_answer == 1
     assert '<span class="nav-count">1' in response.content.decode()
+
+
+def test_the_page_title_holds_neither_the_calendar_secret_nor_the_csrf_token(
+    client, enrolled_mentee
+):
+    client.force_login(enrolled_mentee)
+
+    page = client.get("/relationships/").content.decode()
+
+    token = CalendarFeed.objects.get(user=enrolled_mentee).token
+    title = re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1)
+    assert title == "My Mentoring Relationships · Mentor Match"
+    assert token not in title and "csrf" not in title.lower()
+    assert page.count(token) == 1, "the calendar link is shown once, in its own section"
+
+
+def test_a_deactivated_members_calendar_feed_answers_404_with_no_calendar(
+    client, enrolled_mentee, enrolled_mentor
+):
+    request = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    accept_request(request.pk, enrolled_mentor)
+    token = CalendarFeed.objects.create(user=enrolled_mentee).token
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+
+    enrolled_mentee.is_active = False
+    enrolled_mentee.save()
+    response = client.get(f"/calendar/{token}.ics")
+
+    assert response.status_code == 404
+    assert "BEGIN:VCALENDAR" not in response.content.decode()
+    assert "David Okafor" not in response.content.decode()

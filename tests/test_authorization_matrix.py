@@ -1,0 +1,728 @@
+"""Who may open what: every URL the site answers, for every kind of visitor.
+
+The URL resolver is walked (includes too), and every pattern must have an entry in MATRIX (allauth's
+included), or be an admin URL of a shape the admin rules below know: a URL added later without one
+makes this test fail, so that someone decides who may see it. Each entry builds a real URL from rows the
+test makes through the service functions, and gives what each role gets from a GET:
+
+    anonymous  not signed in
+    outsider   a signed-in member party to nothing
+    mentee     the mentee of the request or relationship in the URL
+    mentor     the mentor of the request or relationship in the URL
+    staff      a staff account (program staff pages; in the admin, one without model permissions)
+
+and in the admin (where the outsider stands for every member who is not staff) also `superuser`.
+An expectation is a status code, LOGIN (sent to sign in, and brought back), or redirect("/path"). Views that change state are also POSTed to by the outsider and
+an anonymous visitor, with valid data: each is refused and nothing changes.
+"""
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Callable
+from functools import cached_property
+from urllib.parse import urlsplit
+
+import pytest
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from members.models import Profile, User
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "outsider", "mentee", "mentor", "staff")
+# The admin knows no parties: the outsider stands for every member who is not staff.
+ADMIN_ROLES = ("anonymous", "outsider", "staff", "superuser")
+
+LOGIN = "login"  # a redirect to the site's sign-in, with ?next= back to the URL
+ADMIN_LOGIN = "admin-login"  # a redirect to the admin's sign-in or to the site's, with ?next=
+ADMIN_LOGIN_PAGE = "admin-login-page"  # the admin's sign-in page, or a redirect to the site's
+
+
+def redirect(path: str) -> str:
+    """A redirect to `path` (its query string aside)."""
+    return f"redirect:{path}"
+
+
+# --- The URL patterns ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Pattern:
+    route: str  # the full route, e.g. "relationships/<id:pk>/"
+    name: str | None  # the full name, e.g. "mentoring:relationship"
+
+    @property
+    def key(self) -> str:
+        return self.name if self.name and not self.name.startswith("admin:") else self.route
+
+
+def url_patterns(resolver=None, prefix="", namespace=None):
+    """Every pattern the site answers, with its full route and namespaced name."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from url_patterns(pattern, route, inner)
+        else:
+            assert isinstance(pattern, URLPattern)
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            if namespace and not pattern.name:
+                name = f"{namespace}:"
+            yield Pattern(route, name)
+
+
+PATTERNS = list(url_patterns())
+
+
+# --- The rows the URLs are built from -------------------------------------------------------------
+
+CSV = "email,first_name,last_name\nnew.member@example.com,Nora,New\n"
+
+
+class World:
+    """The shared cast (conftest.py) and their rows, made through the service functions when a URL
+    first needs them: a test of a URL without ids makes no rows, a test as anonymous no members."""
+
+    def __init__(self, request):
+        self._fixture = request.getfixturevalue
+
+    @cached_property
+    def mentee(self):
+        return self._fixture("enrolled_mentee")
+
+    @cached_property
+    def mentor(self):
+        return self._fixture("enrolled_mentor")
+
+    @cached_property
+    def outsider(self):
+        return self._fixture("outsider")
+
+    @cached_property
+    def staff(self):
+        return self._fixture("staff")
+
+    @cached_property
+    def requester(self):
+        """A second mentee, who sends the pending request."""
+        from mentoring.services import enroll
+
+        user = self._fixture("make_member")("rui@example.com", "Rui", "Requester")
+        negotiation = self._fixture("option")("Leadership Skills", "Negotiation")
+        enroll(user, "mentee", option_ids=[negotiation.pk], statement="Negotiating better.")
+        return user
+
+    @cached_property
+    def superuser(self):
+        user = self._fixture("make_member")("root@example.com", "Sam", "Super")
+        user.is_staff = user.is_superuser = True
+        user.save()
+        return user
+
+    @cached_property
+    def relationship(self):
+        """An active relationship: the mentee and the mentor."""
+        from mentoring.relationships import accept_request, send_request
+
+        request = send_request(self.mentee, self.mentor, recipient_role="mentor", goals="Sourcing")
+        return accept_request(request.pk, self.mentor)
+
+    @cached_property
+    def pending(self):
+        """A request waiting for the mentor's answer: from another mentee, the requester."""
+        from mentoring.relationships import send_request
+
+        assert self.relationship  # first: the mentor's other place stays open for this one
+        return send_request(self.requester, self.mentor, recipient_role="mentor", message="Hi")
+
+    def everything(self):
+        """Every kind of row, for the admin's object pages."""
+        from notifications.models import Preferences
+
+        return self.pending, Preferences.of(self.mentee), self.feed_token, self.batch
+
+    @cached_property
+    def feed_token(self) -> str:
+        from mentoring.models import CalendarFeed
+
+        assert self.relationship  # so that the feed has a relationship in it
+        return CalendarFeed.objects.get_or_create(user=self.mentee)[0].token
+
+    @cached_property
+    def unsubscribe_token(self) -> str:
+        from notifications.emails import unsubscribe_url
+
+        return unsubscribe_url(self.mentee).rstrip("/").rsplit("/", 1)[1]
+
+    @cached_property
+    def sent_email(self):
+        from notifications.models import OutgoingEmail
+
+        assert self.relationship  # sending its request emailed the mentor
+        return OutgoingEmail.objects.earliest("pk")
+
+    @cached_property
+    def batch(self):
+        from program.importing import create_batch
+
+        upload = SimpleUploadedFile("members.csv", CSV.encode(), content_type="text/csv")
+        return create_batch(upload, send_invitations=False, staff=self.staff)
+
+    @cached_property
+    def photo_owner(self):
+        """The mentor, with a profile photo."""
+        from io import BytesIO
+
+        from PIL import Image
+
+        from members.photos import process_photo
+        from members.services import update_profile
+
+        data = BytesIO()
+        Image.new("RGB", (120, 120), (200, 30, 30)).save(data, "JPEG")
+        upload = SimpleUploadedFile("me.jpg", data.getvalue(), content_type="image/jpeg")
+        update_profile(self.mentor.profile, fields={}, photo=process_photo(upload))
+        return self.mentor
+
+    def email_key(self) -> str:
+        address = EmailAddress.objects.get(user=self.outsider)
+        return EmailConfirmationHMAC(address).key
+
+    def reset_key(self) -> str:
+        user = self.outsider
+        return f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
+
+    def user(self, role: str, parties: str):
+        if role == "anonymous":
+            return None
+        if role in ("mentee", "mentor"):
+            side = {"mentee": self.requester, "mentor": self.mentor}
+            if parties == "relationship":
+                side = {"mentee": self.mentee, "mentor": self.mentor}
+            return side[role]
+        if role == "superuser":
+            return self.superuser
+        return {"outsider": self.outsider, "staff": self.staff}[role]
+
+
+@pytest.fixture
+def world(request, settings, db):
+    # The site's own backend: each email becomes a stored row (for the sent-emails pages).
+    settings.EMAIL_BACKEND = "notifications.backends.QueuedEmailBackend"
+    return World(request)
+
+
+# --- The matrix -----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    url: Callable[[World], str]
+    expect: dict[str, object]
+    # Whose request or relationship the URL names: "request" (the pending one: the requester is
+    # its mentee) or "relationship" (the active one).
+    parties: str = "relationship"
+    # For views that change state: valid POST data (or a function of the world giving it); the
+    # outsider and an anonymous visitor post it, are refused and nothing changes.
+    post: dict | Callable[[World], dict] | None = None
+    post_outsider: object = 404
+
+
+def entry(url, anonymous, outsider, mentee, mentor, staff, **options) -> Entry:
+    expect = dict(zip(ROLES, (anonymous, outsider, mentee, mentor, staff), strict=True))
+    return Entry(url, expect, **options)
+
+
+def everyone(url, status=200, **options) -> Entry:
+    return entry(url, status, status, status, status, status, **options)
+
+
+def members_only(url, status=200, **options) -> Entry:
+    return entry(url, LOGIN, status, status, status, status, **options)
+
+
+def staff_only(url, status=200, **options) -> Entry:
+    return entry(url, LOGIN, 404, 404, 404, status, **options)
+
+
+def anonymous_only(url, signed_in, **options) -> Entry:
+    return entry(url, 200, signed_in, signed_in, signed_in, signed_in, **options)
+
+
+PROFILE_EDIT = redirect("/profile/")  # allauth sends a signed-in member to LOGIN_REDIRECT_URL
+PLAN = {"rhythm": "weekly", "meeting_format": "video", "planned_months": 3, "goals": "Mine"}
+REASON = {"reason": "Asked by the member on the phone"}
+
+MATRIX: dict[str, Entry] = {
+    "home": everyone(lambda w: "/"),
+    # allauth
+    "account_login": anonymous_only(lambda w: "/accounts/login/", PROFILE_EDIT),
+    "account_logout": entry(lambda w: "/accounts/logout/", redirect("/"), 200, 200, 200, 200),
+    "account_inactive": everyone(lambda w: "/accounts/inactive/"),
+    "account_signup": anonymous_only(lambda w: "/accounts/signup/", PROFILE_EDIT),
+    "account_reauthenticate": members_only(lambda w: "/accounts/reauthenticate/"),
+    "account_request_reauthentication_code": members_only(
+        lambda w: "/accounts/reauthenticate/code/"
+    ),
+    # Without a code requested first, back to asking for one.
+    "account_confirm_reauthentication_code": members_only(
+        lambda w: "/accounts/reauthenticate/code/confirm/",
+        redirect("/accounts/reauthenticate/code/"),
+    ),
+    "account_email": members_only(lambda w: "/accounts/email/"),
+    "account_email_verification_sent": everyone(lambda w: "/accounts/confirm-email/"),
+    "account_change_password": members_only(lambda w: "/accounts/password/change/"),
+    "account_set_password": members_only(
+        lambda w: "/accounts/password/set/", redirect("/accounts/password/change/")
+    ),
+    "account_reset_password": everyone(lambda w: "/accounts/password/reset/"),
+    # Without a code requested first, back to signing in (a signed-in member: to their profile).
+    "account_confirm_login_code": entry(
+        lambda w: "/accounts/login/code/confirm/",
+        redirect("/accounts/login/"),
+        *[PROFILE_EDIT] * 4,
+    ),
+    "account_confirm_email": everyone(lambda w: f"/accounts/confirm-email/{w.email_key()}/"),
+    "account_reset_password_from_key_done": everyone(
+        lambda w: "/accounts/password/reset/key/done/"
+    ),
+    # The key in the link is the proof: the outsider's own link, open to whoever holds it.
+    "account_reset_password_from_key": everyone(
+        lambda w: f"/accounts/password/reset/key/{w.reset_key()}/"
+    ),
+    "account_reset_password_done": everyone(lambda w: "/accounts/password/reset/done/"),
+    # members
+    "members:profile_edit": members_only(lambda w: "/profile/"),
+    "members:directory": members_only(lambda w: "/members/"),
+    "members:profile": members_only(lambda w: f"/members/{w.mentor.pk}/"),
+    "members:photo": members_only(lambda w: f"/members/{w.photo_owner.pk}/photo/full.jpg"),
+    # mentoring: search and enrollment (the signed-in member's own)
+    "mentoring:find_mentor": members_only(lambda w: "/find-a-mentor/"),
+    "mentoring:find_mentee": members_only(lambda w: "/find-a-mentee/"),
+    "mentoring:enroll": members_only(lambda w: "/enroll/mentor/"),
+    "mentoring:participation": entry(
+        lambda w: "/enroll/mentor/status/",
+        LOGIN,
+        redirect("/enroll/mentor/"),
+        redirect("/enroll/mentor/"),
+        200,
+        redirect("/enroll/mentor/"),
+    ),
+    "mentoring:withdraw": entry(lambda w: "/enroll/mentor/withdraw/", LOGIN, 404, 404, 200, 404),
+    # mentoring: requests (the pending one, from the requester to the mentor)
+    "mentoring:send_request": members_only(lambda w: f"/request/mentor/{w.mentor.pk}/"),
+    "mentoring:relationships": members_only(lambda w: "/relationships/"),
+    "mentoring:accept": entry(
+        lambda w: f"/requests/{w.pending.pk}/accept/",
+        LOGIN,
+        404,
+        404,
+        200,
+        404,
+        parties="request",
+        post={},
+    ),
+    "mentoring:decline": entry(
+        lambda w: f"/requests/{w.pending.pk}/decline/",
+        LOGIN,
+        404,
+        404,
+        200,
+        404,
+        parties="request",
+        post={"reason": "no_time", "note": "Sorry"},
+    ),
+    "mentoring:withdraw_request": entry(
+        lambda w: f"/requests/{w.pending.pk}/withdraw/",
+        LOGIN,
+        404,
+        200,
+        404,
+        404,
+        parties="request",
+        post={},
+    ),
+    # mentoring: the active relationship (POST-only views answer a GET with 405)
+    "mentoring:relationship": entry(
+        lambda w: f"/relationships/{w.relationship.pk}/", LOGIN, 404, 200, 200, 404
+    ),
+    "mentoring:plan": members_only(
+        lambda w: f"/relationships/{w.relationship.pk}/plan/", 405, post=PLAN
+    ),
+    "mentoring:check_in": members_only(
+        lambda w: f"/relationships/{w.relationship.pk}/check-ins/",
+        405,
+        post=lambda w: {"met_on": datetime.date.today().isoformat(), "note": "Met", "shared": "1"},
+    ),
+    "mentoring:extend": members_only(
+        lambda w: f"/relationships/{w.relationship.pk}/extend/", 405, post={"months": 3}
+    ),
+    "mentoring:relationship_ics": entry(
+        lambda w: f"/relationships/{w.relationship.pk}/calendar.ics", LOGIN, 404, 200, 200, 404
+    ),
+    "mentoring:complete": entry(
+        lambda w: f"/relationships/{w.relationship.pk}/complete/",
+        LOGIN,
+        404,
+        200,
+        200,
+        404,
+        post={"outcome": "goals_met", "note_to_partner": "Bye", "feedback_for_staff": ""},
+    ),
+    # The secret in the URL is the key (calendar apps cannot sign in): the mentee's feed.
+    "mentoring:feed": everyone(lambda w: f"/calendar/{w.feed_token}.ics"),
+    # Replaces the signed-in member's own link: the outsider's post leaves the mentee's alone.
+    "mentoring:new_feed_link": members_only(
+        lambda w: "/calendar/new-link/", 405, post={}, post_outsider=redirect("/relationships/")
+    ),
+    # notifications: the signed link is the proof (RFC 8058 one-click), so anyone may open it.
+    "notifications:preferences": members_only(lambda w: "/notifications/preferences/"),
+    "notifications:unsubscribe": everyone(
+        lambda w: f"/notifications/unsubscribe/{w.unsubscribe_token}/"
+    ),
+    # program staff pages
+    "program:dashboard": staff_only(lambda w: "/staff/"),
+    "program:actions": staff_only(lambda w: "/staff/actions/"),
+    "program:pause": staff_only(
+        lambda w: "/staff/actions/pause/",
+        405,
+        post=lambda w: {"email": w.mentor.email, **REASON},
+    ),
+    "program:request": staff_only(lambda w: f"/staff/requests/{w.pending.pk}/"),
+    "program:accept": staff_only(
+        lambda w: f"/staff/requests/{w.pending.pk}/accept/", 405, post=REASON
+    ),
+    "program:decline": staff_only(
+        lambda w: f"/staff/requests/{w.pending.pk}/decline/",
+        405,
+        post={"decline_reason": "no_time", **REASON},
+    ),
+    "program:relationship": staff_only(lambda w: f"/staff/relationships/{w.relationship.pk}/"),
+    "program:end": staff_only(
+        lambda w: f"/staff/relationships/{w.relationship.pk}/end/", 405, post=REASON
+    ),
+    "program:outbox": staff_only(lambda w: "/staff/sent-emails/"),
+    "program:resend": staff_only(
+        lambda w: f"/staff/sent-emails/{w.sent_email.pk}/resend/", 405, post=REASON
+    ),
+    "program:reports": staff_only(lambda w: "/staff/reports/"),
+    "program:report": staff_only(lambda w: "/staff/reports/mentees/"),
+    "program:report_csv": staff_only(lambda w: "/staff/reports/mentees/csv"),
+    "program:import": staff_only(
+        lambda w: "/staff/import/",
+        post=lambda w: {"file": SimpleUploadedFile("m.csv", CSV.encode(), "text/csv")},
+    ),
+    "program:import_batch": staff_only(lambda w: f"/staff/import/{w.batch.pk}/"),
+    "program:import_run": staff_only(lambda w: f"/staff/import/{w.batch.pk}/run/", 405, post={}),
+    "program:import_progress": staff_only(lambda w: f"/staff/import/{w.batch.pk}/progress/"),
+    "program:emails": staff_only(lambda w: "/staff/emails/"),
+    "program:email_edit": staff_only(
+        lambda w: "/staff/emails/request_received/",
+        post={"subject": "Hello", "body": "Hello", "action": "save"},
+    ),
+    "program:email_reset": staff_only(
+        lambda w: "/staff/emails/request_received/reset/", 405, post={}
+    ),
+}
+
+
+# --- The admin's URLs: one rule for each kind, by the pattern's shape ----------------------------
+
+ADMIN_MODEL_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/(?P<rest>.*)$")
+NOT_STAFF = dict.fromkeys(("anonymous", "outsider"), ADMIN_LOGIN)
+
+
+# The quickest way to a row of some kinds the admin shows; for any other, the world makes them all.
+MAKE_ROW = {
+    "mentoring.enrollment": lambda world: world.mentor,
+    "mentoring.relationship": lambda world: world.relationship,
+    "notifications.outgoingemail": lambda world: world.relationship,
+    "django_tasks_database.dbtaskresult": lambda world: world.relationship,
+}
+
+
+def _admin_object(model, world: World):
+    """A real row of `model`, or None."""
+    rows = model._default_manager.order_by("pk")
+    if not rows.exists():
+        MAKE_ROW.get(model._meta.label_lower, World.everything)(world)
+    return rows.first()
+
+
+def _may(model_admin, permission: str, obj=None) -> bool:
+    """Whether the admin lets anyone (a superuser) do this: some models are read-only there."""
+    request = RequestFactory().get("/admin/")
+    request.user = User(is_active=True, is_staff=True, is_superuser=True)
+    check = getattr(model_admin, f"has_{permission}_permission")
+    return check(request, obj) if permission != "add" else check(request)
+
+
+# The admin's own pages: route: (URL, for anonymous and the outsider, for staff, for a superuser).
+ADMIN_PAGES = {
+    "admin/": ("/admin/", ADMIN_LOGIN, 200, 200),
+    "admin/login/": ("/admin/login/", ADMIN_LOGIN_PAGE, redirect("/admin/"), redirect("/admin/")),
+    # Django's LogoutView takes POST only; a visitor who may not use the admin goes to its index.
+    "admin/logout/": ("/admin/logout/", redirect("/admin/"), 405, 405),
+    "admin/password_change/": ("/admin/password_change/", ADMIN_LOGIN, 200, 200),
+    "admin/password_change/done/": ("/admin/password_change/done/", ADMIN_LOGIN, 200, 200),
+    # Without its parameters the autocomplete refuses even a superuser.
+    "admin/autocomplete/": ("/admin/autocomplete/", ADMIN_LOGIN, 403, 403),
+    "admin/jsi18n/": ("/admin/jsi18n/", ADMIN_LOGIN, 200, 200),
+    # The catch-all answers anything else under /admin/.
+    "admin/(?P<url>.*)$": ("/admin/no-such-page/", ADMIN_LOGIN, 404, 404),
+}
+
+
+def admin_rule(pattern: Pattern, world: World | None, role: str = "superuser"):
+    """(url, {role: expected}) for an admin URL, or None when no rule knows its shape. With no
+    world, only says whether a rule applies."""
+    route, name = pattern.route, pattern.name
+    if route in ADMIN_PAGES:
+        if world is None:
+            return True
+        url, not_staff, staff, superuser = ADMIN_PAGES[route]
+        expect = {"anonymous": not_staff, "outsider": not_staff}
+        return url, expect | {"staff": staff, "superuser": superuser}
+    if name == "admin:app_list":
+        if world is None:
+            return True
+        # A staff account without permissions has no apps to list.
+        return "/admin/mentoring/", {**NOT_STAFF, "staff": 404, "superuser": 200}
+    if name == "admin:view_on_site":
+        if world is None:
+            return True
+        content_type = ContentType.objects.get_for_model(Profile)
+        url = f"/admin/r/{content_type.pk}/{world.mentor.profile.pk}/"
+        profile = redirect(f"/members/{world.mentor.pk}/")
+        return url, {**NOT_STAFF, "staff": profile, "superuser": profile}
+    match = ADMIN_MODEL_ROUTE.match(route)
+    if not match:
+        return None
+    try:
+        model = apps.get_model(match["app"], match["model"])
+    except LookupError:
+        return None
+    model_admin = admin.site._registry.get(model)
+    rest = match["rest"]
+    shapes = (
+        "",
+        "add/",
+        "<path:object_id>/",
+        "<path:object_id>/change/",
+        "<path:object_id>/history/",
+        "<path:object_id>/delete/",
+        "<id>/password/",
+    )
+    if model_admin is None or rest not in shapes:
+        return None
+    if world is None:
+        return True
+    base = f"/admin/{match['app']}/{match['model']}/"
+    if rest == "":
+        return base, {**NOT_STAFF, "staff": 403, "superuser": 200}
+    if rest == "add/":
+        allowed = 200 if _may(model_admin, "add") else 403
+        return f"{base}add/", {**NOT_STAFF, "staff": 403, "superuser": allowed}
+
+    def url_of(object_id):
+        return f"{base}{rest.replace('<path:object_id>', str(object_id)).replace('<id>', str(object_id))}"
+
+    if role in NOT_STAFF:
+        # The admin sends them to sign in before it looks for the row: any id will do.
+        return url_of(1), dict(NOT_STAFF)
+    obj = _admin_object(model, world)
+    object_id = obj.pk if obj is not None else 2**62
+    url = url_of(object_id)
+    if obj is None:
+        # No row of this kind: the admin says so and goes back to its index.
+        return url, {**NOT_STAFF, "staff": 403, "superuser": redirect("/admin/")}
+    if rest == "<path:object_id>/":
+        # The old-style object URL forwards to the change page, which checks the permission.
+        change = redirect(f"{base}{object_id}/change/")
+        return url, {**NOT_STAFF, "staff": change, "superuser": change}
+    allowed = 200
+    if rest == "<path:object_id>/delete/" and not _may(model_admin, "delete", obj):
+        allowed = 403
+    return url, {**NOT_STAFF, "staff": 403, "superuser": allowed}
+
+
+def is_admin(pattern: Pattern) -> bool:
+    return pattern.route.startswith("admin/")
+
+
+def uncovered(patterns) -> list[Pattern]:
+    """The patterns with neither an entry in MATRIX nor an admin rule."""
+    return [
+        pattern
+        for pattern in patterns
+        if (is_admin(pattern) and admin_rule(pattern, None) is None)
+        or (not is_admin(pattern) and pattern.key not in MATRIX)
+    ]
+
+
+# --- The checks -----------------------------------------------------------------------------------
+
+
+def describe(response) -> str:
+    location = response.get("Location")
+    return f"{response.status_code}" + (f" → {location}" if location else "")
+
+
+def meets(response, expected, url: str) -> bool:
+    status, location = response.status_code, response.get("Location", "")
+    sign_in = f"{reverse('account_login')}?next="
+    admin_sign_in = f"{reverse('admin:login')}?next="
+    if expected == LOGIN:
+        return status == 302 and location.startswith(sign_in)
+    if expected == ADMIN_LOGIN:
+        return status == 302 and location.startswith((sign_in, admin_sign_in))
+    if expected == ADMIN_LOGIN_PAGE:
+        return status == 200 or (status == 302 and location.startswith(reverse("account_login")))
+    if isinstance(expected, str) and expected.startswith("redirect:"):
+        target = urlsplit(location)
+        return (
+            status == 302
+            and target.netloc in ("", "testserver")
+            and target.path.startswith(expected.removeprefix("redirect:"))
+        )
+    return status == expected
+
+
+def close(response):
+    """Read a streamed body (a CSV, a photo) to its end and close its file. Not response.close():
+    its request_finished signal closes the database connection in the middle of the test."""
+    if response.streaming:
+        b"".join(response.streaming_content)
+        if getattr(response, "file_to_stream", None) is not None:
+            response.file_to_stream.close()
+
+
+def _cases():
+    for pattern in PATTERNS:
+        if is_admin(pattern):
+            roles = ADMIN_ROLES if admin_rule(pattern, None) else ("no-rule",)
+        else:
+            roles = ROLES if pattern.key in MATRIX else ("no-entry",)
+        for role in roles:
+            yield pytest.param(pattern, role, id=f"{pattern.key} as {role}")
+
+
+@pytest.mark.parametrize(("pattern", "role"), list(_cases()))
+def test_who_may_open_each_url(client, world, pattern, role):
+    assert role not in ("no-entry", "no-rule"), (
+        f"{pattern.route} ({pattern.name}) has no entry in the authorization matrix: add one to "
+        "MATRIX in tests/test_authorization_matrix.py saying what each role gets"
+    )
+    if is_admin(pattern):
+        url, expect = admin_rule(pattern, world, role)
+        parties = "relationship"
+    else:
+        row = MATRIX[pattern.key]
+        url, expect, parties = row.url(world), row.expect, row.parties
+    user = world.user(role, parties)
+    if user is not None:
+        client.force_login(user)
+    assert resolve(urlsplit(url).path).route == pattern.route.replace("/^", "/"), (
+        f"{url} is not a URL of {pattern.route}"
+    )
+
+    response = client.get(url)
+    close(response)
+
+    assert meets(response, expect[role], url), (
+        f"GET {url} as {role}: expected {expect[role]}, got {describe(response)}"
+    )
+
+
+def snapshot(world: World) -> dict:
+    """The rows a refused POST must leave alone: everything but the outsider's own."""
+    from mentoring.models import (
+        CalendarFeed,
+        CheckIn,
+        Enrollment,
+        MentoringRequest,
+        Relationship,
+        TimelineEntry,
+    )
+    from notifications.models import EmailTemplate, OutgoingEmail, Preferences
+    from program.models import ImportBatch, StaffAction
+
+    everyone_but_outsider = [
+        CalendarFeed.objects.exclude(user=world.outsider),
+        Preferences.objects.exclude(user=world.outsider),
+        Enrollment.objects.exclude(user=world.outsider),
+    ]
+    tables = [
+        MentoringRequest.objects.all(),
+        Relationship.objects.all(),
+        CheckIn.objects.all(),
+        TimelineEntry.objects.all(),
+        OutgoingEmail.objects.all(),
+        StaffAction.objects.all(),
+        ImportBatch.objects.all(),
+        EmailTemplate.objects.all(),
+        *everyone_but_outsider,
+    ]
+    return {query.model.__name__: list(query.order_by("pk").values()) for query in tables}
+
+
+POSTS = [
+    pytest.param(key, role, id=f"{key} POST as {role}")
+    for key, row in MATRIX.items()
+    if row.post is not None
+    for role in ("anonymous", "outsider")
+]
+
+
+@pytest.mark.parametrize(("key", "role"), POSTS)
+def test_a_refused_post_changes_nothing(client, world, key, role):
+    row = MATRIX[key]
+    url = row.url(world)
+    data = row.post(world) if callable(row.post) else row.post
+    world.everything()
+    if role == "outsider":
+        client.force_login(world.outsider)
+    before = snapshot(world)
+
+    response = client.post(url, data)
+    close(response)
+
+    expected = LOGIN if role == "anonymous" else row.post_outsider
+    assert meets(response, expected, url), (
+        f"POST {url} as {role}: expected {expected}, got {describe(response)}"
+    )
+    assert snapshot(world) == before, f"POST {url} as {role} changed rows"
+
+
+def test_every_entry_is_still_a_url():
+    keys = {pattern.key for pattern in PATTERNS if not is_admin(pattern)}
+    assert set(MATRIX) - keys == set()
+
+
+def test_a_url_without_an_entry_is_caught():
+    """What makes a URL added later fail the matrix: one outside the entries and the rules."""
+    added = [
+        Pattern("reports/<id:pk>/", "mentoring:new_page"),
+        Pattern("admin/mentoring/relationship/<path:object_id>/export/", "admin:export"),
+        Pattern("admin/tools/", "admin:tools"),
+    ]
+
+    assert uncovered(PATTERNS + added) == added
+    assert uncovered(PATTERNS) == []
+
+
+def test_every_named_url_is_a_distinct_entry():
+    names = [pattern.name for pattern in PATTERNS if not is_admin(pattern)]
+    assert None not in names and len(names) == len(set(names))

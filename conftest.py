@@ -199,7 +199,7 @@ def option(default_criteria):
 
 @pytest.fixture
 def enrolled_mentor(mentor, option):
-    from mentoring.services import enroll
+    from mentoring.services.enrollment import enroll
 
     enroll(
         mentor,
@@ -217,7 +217,7 @@ def enrolled_mentor(mentor, option):
 
 @pytest.fixture
 def enrolled_mentee(mentee, option):
-    from mentoring.services import enroll
+    from mentoring.services.enrollment import enroll
 
     enroll(
         mentee,

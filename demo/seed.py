@@ -28,15 +28,15 @@ from mentoring.models import (
     Role,
     TimelineEntry,
 )
-from mentoring.relationships import (
-    RequestError,
+from mentoring.services.enrollment import enroll
+from mentoring.services.errors import RequestError
+from mentoring.services.relationships import complete_relationship
+from mentoring.services.requests import (
     accept_request,
-    complete_relationship,
     decline_request,
     send_request,
     withdraw_request,
 )
-from mentoring.services import enroll
 
 DEMO_DOMAIN = "demo.example.org"
 DEMO_MEMBER_PASSWORD = "demo-member-pass"

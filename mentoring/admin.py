@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 
-from mentoring import services
 from mentoring.models import (
     CriterionCategory,
     CriterionOption,
@@ -11,6 +10,8 @@ from mentoring.models import (
     Relationship,
     TimelineEntry,
 )
+from mentoring.services import enrollment as enrollment_service
+from mentoring.services import errors
 
 
 @admin.register(ProgramSettings)
@@ -183,9 +184,9 @@ class EnrollmentAdmin(admin.ModelAdmin):
         withdrawn = 0
         for enrollment in queryset:
             try:
-                services.withdraw(enrollment, by=request.user)
+                enrollment_service.withdraw(enrollment, by=request.user)
                 withdrawn += 1
-            except services.EnrollmentError as error:
+            except errors.EnrollmentError as error:
                 self.message_user(request, f"{enrollment}: {error}", messages.WARNING)
         if withdrawn:
             self.message_user(request, f"Withdrew {withdrawn} enrollment(s).", messages.SUCCESS)
@@ -193,7 +194,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 @admin.register(MentoringRequest)
 class MentoringRequestAdmin(admin.ModelAdmin):
-    """Read-only here: changes go through mentoring.relationships (staff actions arrive with the staff pages)."""
+    """Read-only here: changes go through mentoring.services (staff act from the staff pages)."""
 
     list_display = ["pk", "requester", "recipient", "status", "created_at", "answered_at"]
     list_filter = ["status"]

@@ -1,4 +1,4 @@
-"""Pages for requests and relationships. Thin: each calls mentoring.relationships and turns its
+"""Pages for requests and relationships. Thin: each calls mentoring.services and turns its
 errors into a message (or a 404 for what is not the member's)."""
 
 from django.contrib import messages
@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from members.models import Profile
-from mentoring import calendar, relationships
+from mentoring import calendar
 from mentoring.forms import (
     CheckInForm,
     CompleteForm,
@@ -30,6 +30,7 @@ from mentoring.models import (
     Role,
     new_feed_token,
 )
+from mentoring.services import errors, relationships, requests
 
 
 @login_required
@@ -44,14 +45,14 @@ def send(request, role, member_id):
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            relationships.send_request(
+            requests.send_request(
                 request.user,
                 recipient.user,
                 recipient_role=role,
                 message=form.cleaned_data["message"],
                 goals=form.cleaned_data["goals"],
             )
-        except relationships.RequestError as error:
+        except errors.RequestError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -101,9 +102,9 @@ def overview(request):
 def _act(request, action, *args, **kwargs):
     try:
         return action(*args, **kwargs)
-    except relationships.NotYours:
+    except errors.NotYours:
         raise Http404("No such request") from None
-    except relationships.RequestError as error:
+    except errors.RequestError as error:
         messages.error(request, str(error))
         return None
 
@@ -114,7 +115,7 @@ def accept(request, pk):
         MentoringRequest.objects.select_related("requester__profile"), pk=pk, recipient=request.user
     )
     if request.method == "POST":
-        if _act(request, relationships.accept_request, pk, request.user):
+        if _act(request, requests.accept_request, pk, request.user):
             messages.success(
                 request,
                 f"You are now mentoring partners with {pending.requester.profile.full_name}.",
@@ -130,7 +131,7 @@ def decline(request, pk):
     )
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _act(request, relationships.decline_request, pk, request.user, **form.cleaned_data):
+        if _act(request, requests.decline_request, pk, request.user, **form.cleaned_data):
             messages.success(request, "The request has been declined. Thank you for answering.")
         return redirect("mentoring:relationships")
     return render(request, "mentoring/answer_decline.html", {"pending": pending, "form": form})
@@ -143,7 +144,7 @@ def withdraw(request, pk):
         MentoringRequest.objects.select_related("recipient__profile"), pk=pk, requester=request.user
     )
     if request.method == "POST":
-        if _act(request, relationships.withdraw_request, pk, request.user):
+        if _act(request, requests.withdraw_request, pk, request.user):
             messages.success(request, "Your request has been withdrawn.")
         return redirect("mentoring:relationships")
     return render(request, "mentoring/withdraw_request.html", {"pending": pending})
@@ -201,9 +202,9 @@ def _relationship_form(request, pk, form_class, action, success, form_name):
     if form.is_valid():
         try:
             action(pk, request.user, **form.cleaned_data)
-        except relationships.NotYours:
+        except errors.NotYours:
             raise Http404("No such relationship") from None
-        except relationships.RequestError as error:
+        except errors.RequestError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, success)

@@ -20,8 +20,8 @@ from mentoring.models import (
     RequestStatus,
     rhythm_step,
 )
-from mentoring.relationships import expire_request
-from mentoring.services import resume_returning
+from mentoring.services.enrollment import resume_returning
+from mentoring.services.requests import expire_request
 from notifications.delivery import prune_bodies
 
 RELATED = ("requester__profile", "recipient__profile")

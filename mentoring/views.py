@@ -9,10 +9,12 @@ from django.urls import reverse
 
 from members.models import Profile, User, country_name, last_active_phrase
 from mentoring import find as find_params
-from mentoring import matching, search, services
+from mentoring import matching, search
 from mentoring.forms import EnrollmentForm, ParticipationForm
 from mentoring.models import Enrollment, ProgramSettings, Role
 from mentoring.profile import ribbon
+from mentoring.services import enrollment as enrollment_service
+from mentoring.services import errors
 
 SORT_CHOICES = [
     ("best", "Best match"),
@@ -48,14 +50,14 @@ def enroll(request, role):
     if request.method == "POST" and form.is_valid():
         was_enrolled = enrollment is not None and not enrollment.is_withdrawn
         try:
-            services.enroll(
+            enrollment_service.enroll(
                 request.user,
                 role,
                 option_ids=form.option_ids(),
                 statement=form.cleaned_data["statement"],
                 max_mentees=form.cleaned_data.get("max_mentees"),
             )
-        except services.EnrollmentError as error:
+        except errors.EnrollmentError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -77,14 +79,14 @@ def participation(request, role):
     form = ParticipationForm(request.POST or None, enrollment=enrollment, program=program)
     if request.method == "POST" and form.is_valid():
         try:
-            enrollment = services.set_participation(
+            enrollment = enrollment_service.set_participation(
                 enrollment,
                 paused=form.cleaned_data["paused"],
                 return_date=form.cleaned_data["return_date"],
                 available_until=form.cleaned_data.get("available_until"),
                 max_mentees=form.cleaned_data.get("max_mentees"),
             )
-        except services.EnrollmentError as error:
+        except errors.EnrollmentError as error:
             form.add_error(None, str(error))
         else:
             until = f" until {enrollment.return_date:%B %-d, %Y}" if enrollment.return_date else ""
@@ -102,8 +104,8 @@ def withdraw(request, role):
         raise Http404("No enrollment to withdraw")
     if request.method == "POST":
         try:
-            services.withdraw(enrollment)
-        except services.EnrollmentError as error:
+            enrollment_service.withdraw(enrollment)
+        except errors.EnrollmentError as error:
             messages.error(request, str(error))
         else:
             messages.success(

@@ -6,8 +6,9 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-from mentoring import relationships, services
 from mentoring.models import Enrollment, MentoringRequest, Role
+from mentoring.services import enrollment as enrollment_service
+from mentoring.services import errors, relationships, requests
 from notifications.delivery import DeliveryError, resend
 from notifications.models import OutgoingEmail
 from program.models import StaffAction
@@ -29,7 +30,7 @@ def _refused_as_action_error():
     """A mentoring rule's refusal, told to staff in its own words."""
     try:
         yield
-    except (relationships.RequestError, services.EnrollmentError) as error:
+    except (errors.RequestError, errors.EnrollmentError) as error:
         raise ActionError(str(error)) from None
 
 
@@ -42,7 +43,7 @@ def accept_for_member(staff, pk: int, *, reason: str):
     reason = _reason(reason)
     request = MentoringRequest.objects.select_related("recipient").get(pk=pk)
     with _refused_as_action_error():
-        relationship = relationships.accept_request(
+        relationship = requests.accept_request(
             request.pk, request.recipient, staff=staff, staff_reason=reason
         )
     _log(
@@ -60,7 +61,7 @@ def decline_for_member(staff, pk: int, *, decline_reason: str, note: str, reason
     reason = _reason(reason)
     request = MentoringRequest.objects.select_related("recipient").get(pk=pk)
     with _refused_as_action_error():
-        relationships.decline_request(
+        requests.decline_request(
             request.pk,
             request.recipient,
             reason=decline_reason,
@@ -103,7 +104,9 @@ def pause_mentor(staff, email: str, *, reason: str, return_date=None):
     if enrollment is None:
         raise ActionError(f"No mentor is enrolled with the email address {email.strip()}.")
     with _refused_as_action_error():
-        services.pause_for_member(enrollment, reason=reason, return_date=return_date, staff=staff)
+        enrollment_service.pause_for_member(
+            enrollment, reason=reason, return_date=return_date, staff=staff
+        )
     _log(
         staff,
         StaffAction.Kind.PAUSE,

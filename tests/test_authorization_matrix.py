@@ -117,7 +117,7 @@ class World:
     @cached_property
     def requester(self):
         """A second mentee, who sends the pending request."""
-        from mentoring.services import enroll
+        from mentoring.services.enrollment import enroll
 
         user = self._fixture("make_member")("rui@example.com", "Rui", "Requester")
         negotiation = self._fixture("option")("Leadership Skills", "Negotiation")
@@ -134,7 +134,7 @@ class World:
     @cached_property
     def relationship(self):
         """An active relationship: the mentee and the mentor."""
-        from mentoring.relationships import accept_request, send_request
+        from mentoring.services.requests import accept_request, send_request
 
         request = send_request(self.mentee, self.mentor, recipient_role="mentor", goals="Sourcing")
         return accept_request(request.pk, self.mentor)
@@ -142,7 +142,7 @@ class World:
     @cached_property
     def pending(self):
         """A request waiting for the mentor's answer: from another mentee, the requester."""
-        from mentoring.relationships import send_request
+        from mentoring.services.requests import send_request
 
         assert self.relationship  # first: the mentor's other place stays open for this one
         return send_request(self.requester, self.mentor, recipient_role="mentor", message="Hi")

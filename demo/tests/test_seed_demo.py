@@ -10,7 +10,7 @@ from demo.names import STATE_REGION
 from demo.seed import DEMO_ACCOUNTS, DEMO_MEMBER_PASSWORD, demo_email
 from members.models import Profile, User
 from mentoring.models import Enrollment, EnrollmentStatus, MentoringRequest, Relationship
-from mentoring.services import check_options
+from mentoring.services.enrollment import check_options
 
 pytestmark = pytest.mark.django_db
 

@@ -17,21 +17,21 @@ from django.utils import timezone
 
 from mentoring import emails
 from mentoring.models import Enrollment
-from mentoring.relationships import (
-    accept_request,
-    complete_relationship,
-    decline_request,
-    expire_request,
-    send_request,
-    withdraw_request,
-)
 from mentoring.reminders import (
     nudge_requesters,
     remind_check_ins,
     remind_planned_ends,
     remind_recipients,
 )
-from mentoring.services import pause_for_member, resume_returning, set_participation
+from mentoring.services.enrollment import pause_for_member, resume_returning, set_participation
+from mentoring.services.relationships import complete_relationship
+from mentoring.services.requests import (
+    accept_request,
+    decline_request,
+    expire_request,
+    send_request,
+    withdraw_request,
+)
 from notifications import catalog
 from notifications.models import OutgoingEmail
 from program import importing

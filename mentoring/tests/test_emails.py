@@ -5,15 +5,15 @@ import pytest
 from django.core import mail
 
 from mentoring.models import Enrollment, ProgramSettings
-from mentoring.relationships import (
-    RequestError,
+from mentoring.services.enrollment import enroll, withdraw
+from mentoring.services.errors import RequestError
+from mentoring.services.relationships import complete_relationship
+from mentoring.services.requests import (
     accept_request,
-    complete_relationship,
     decline_request,
     send_request,
     withdraw_request,
 )
-from mentoring.services import enroll, withdraw
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from mentoring.models import (
     EnrollmentStatus,
     ProgramSettings,
 )
-from mentoring.services import EnrollmentError, enroll, set_participation, withdraw
+from mentoring.services.enrollment import enroll, set_participation, withdraw
+from mentoring.services.errors import EnrollmentError
 
 pytestmark = pytest.mark.django_db
 

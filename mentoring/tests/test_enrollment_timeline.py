@@ -7,8 +7,13 @@ import pytest
 from django.utils import timezone
 
 from mentoring.models import Enrollment, MentoringRequest
-from mentoring.relationships import send_request
-from mentoring.services import pause_for_member, resume_returning, set_participation, withdraw
+from mentoring.services.enrollment import (
+    pause_for_member,
+    resume_returning,
+    set_participation,
+    withdraw,
+)
+from mentoring.services.requests import send_request
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from mentoring.models import Enrollment, ProgramSettings, TimelineEntry
-from mentoring.relationships import accept_request, log_check_in, send_request
 from mentoring.reminders import run_follow_up
-from mentoring.services import set_participation
+from mentoring.services.enrollment import set_participation
+from mentoring.services.relationships import log_check_in
+from mentoring.services.requests import accept_request, send_request
 from notifications.emails import send_due_digests
 from notifications.models import Preferences
 
@@ -188,7 +189,7 @@ def test_a_forged_unsubscribe_link_changes_nothing(client, enrolled_mentor):
 def test_weekly_digest_gathers_reminders_into_one_email(
     enrolled_mentee, enrolled_mentor, make_member, option
 ):
-    from mentoring.services import enroll
+    from mentoring.services.enrollment import enroll
 
     Preferences.objects.create(user=enrolled_mentor, frequency="weekly")
     other = make_member("sam@example.com", "Sam", "Lee")
@@ -271,7 +272,7 @@ def test_a_worker_holding_an_old_copy_of_a_relationship_cannot_claim_it_again(re
 
 
 def test_a_weekly_pair_is_reminded_after_a_week(relationship, enrolled_mentee):
-    from mentoring.relationships import update_plan
+    from mentoring.services.relationships import update_plan
 
     with at(0):
         update_plan(relationship.pk, enrolled_mentee, rhythm="weekly")
@@ -280,7 +281,7 @@ def test_a_weekly_pair_is_reminded_after_a_week(relationship, enrolled_mentee):
 
 
 def test_at_the_planned_end_both_are_asked_to_complete_or_extend(relationship, enrolled_mentor):
-    from mentoring.relationships import extend_relationship
+    from mentoring.services.relationships import extend_relationship
 
     assert follow_up_on(183)["planned-end reminders"] == 0  # 2 March + 6 months = 2 September
     assert follow_up_on(184)["planned-end reminders"] == 1

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mentoring.models import Enrollment, Relationship
 from mentoring.search import RoleIndex, open_places_of, participating_mask
-from mentoring.services import enroll
+from mentoring.services.enrollment import enroll
 
 pytestmark = pytest.mark.django_db
 

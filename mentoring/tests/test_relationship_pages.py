@@ -7,7 +7,7 @@ import pytest
 
 from conftest import PASSWORD
 from mentoring.models import CalendarFeed, MentoringRequest, Relationship
-from mentoring.relationships import accept_request, send_request
+from mentoring.services.requests import accept_request, send_request
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,9 @@ import time_machine
 from icalendar import Calendar
 
 from mentoring.models import CalendarFeed, CheckIn, ProgramSettings
-from mentoring.relationships import (
-    RequestError,
-    accept_request,
-    complete_relationship,
-    log_check_in,
-    send_request,
-    update_plan,
-)
+from mentoring.services.errors import RequestError
+from mentoring.services.relationships import complete_relationship, log_check_in, update_plan
+from mentoring.services.requests import accept_request, send_request
 
 pytestmark = pytest.mark.django_db
 

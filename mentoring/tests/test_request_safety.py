@@ -8,8 +8,9 @@ from django.db import connection
 from django.urls import reverse
 
 from mentoring.models import Enrollment, MentoringRequest, ProgramSettings, Relationship
-from mentoring.relationships import RequestError, accept_request, decline_request, send_request
-from mentoring.services import enroll
+from mentoring.services.enrollment import enroll
+from mentoring.services.errors import RequestError
+from mentoring.services.requests import accept_request, decline_request, send_request
 
 pytestmark = pytest.mark.django_db
 

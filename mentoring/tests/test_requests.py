@@ -14,16 +14,15 @@ from mentoring.models import (
     Relationship,
     TimelineEntry,
 )
-from mentoring.relationships import (
-    NotYours,
-    RequestError,
+from mentoring.services.enrollment import enroll, set_participation, withdraw
+from mentoring.services.errors import NotYours, RequestError
+from mentoring.services.relationships import complete_relationship
+from mentoring.services.requests import (
     accept_request,
-    complete_relationship,
     decline_request,
     send_request,
     withdraw_request,
 )
-from mentoring.services import enroll, set_participation, withdraw
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from mentoring.models import Enrollment
-from mentoring.services import enroll, set_participation, withdraw
+from mentoring.services.enrollment import enroll, set_participation, withdraw
 
 pytestmark = pytest.mark.django_db
 

@@ -74,7 +74,7 @@ def test_member_pages_carry_the_strict_policy_and_need_nothing_inline(
 def test_staff_pages_carry_the_strict_policy_and_need_nothing_inline(
     client, staff, enrolled_mentee, enrolled_mentor
 ):
-    from mentoring.relationships import send_request
+    from mentoring.services.requests import send_request
 
     send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor", message="Hello")
     client.force_login(staff)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import User
-from mentoring.relationships import send_request
+from mentoring.services.requests import send_request
 from notifications.models import OutgoingEmail
 
 # The worker closes its database connection after each task: no wrapping transaction.

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 
 from mentoring.models import Enrollment, TimelineEntry
-from mentoring.relationships import accept_request, send_request
+from mentoring.services.requests import accept_request, send_request
 from notifications.models import OutgoingEmail
 from program.models import StaffAction
 
@@ -33,7 +33,7 @@ STAFF_PAGES = [
 
 
 def test_no_member_who_is_not_staff_can_act(client, pending, enrolled_mentor, make_member, option):
-    from mentoring.services import enroll
+    from mentoring.services.enrollment import enroll
 
     sam = make_member("sam@example.com", "Sam", "Lee")
     enroll(sam, "mentee", option_ids=[option("Leadership Skills", "Negotiation").pk])

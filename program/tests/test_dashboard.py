@@ -5,13 +5,9 @@ import datetime
 import pytest
 import time_machine
 
-from mentoring.relationships import (
-    accept_request,
-    complete_relationship,
-    decline_request,
-    send_request,
-)
-from mentoring.services import enroll
+from mentoring.services.enrollment import enroll
+from mentoring.services.relationships import complete_relationship
+from mentoring.services.requests import accept_request, decline_request, send_request
 from program import figures
 
 pytestmark = pytest.mark.django_db

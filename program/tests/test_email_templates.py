@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import escape
 
-from mentoring.relationships import send_request
+from mentoring.services.requests import send_request
 from notifications import catalog
 from notifications.emails import render
 from notifications.models import EmailTemplate

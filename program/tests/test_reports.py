@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentoring.models import Enrollment, MentoringRequest, ProgramSettings, Relationship
-from mentoring.relationships import accept_request, complete_relationship, send_request
-from mentoring.services import enroll, set_participation, withdraw
+from mentoring.services.enrollment import enroll, set_participation, withdraw
+from mentoring.services.relationships import complete_relationship
+from mentoring.services.requests import accept_request, send_request
 from program.reports import REPORTS, safe_cell
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from mentoring.relationships import send_request
-from mentoring.services import enroll
+from mentoring.services.enrollment import enroll
+from mentoring.services.requests import send_request
 from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

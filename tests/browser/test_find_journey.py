@@ -2,7 +2,7 @@
 
 import pytest
 
-from mentoring.services import enroll
+from mentoring.services.enrollment import enroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

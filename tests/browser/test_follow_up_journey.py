@@ -12,9 +12,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from mentoring.models import CheckIn, MentoringRequest
-from mentoring.relationships import accept_request, send_request
 from mentoring.reminders import run_follow_up
-from mentoring.services import enroll
+from mentoring.services.enrollment import enroll
+from mentoring.services.requests import accept_request, send_request
 from notifications.models import Preferences
 from tests.browser.pages import sign_in
 

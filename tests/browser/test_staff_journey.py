@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from members.models import User
-from mentoring.relationships import send_request
+from mentoring.services.requests import send_request
 from notifications.models import OutgoingEmail
 from tests.browser.pages import sign_in
 

@@ -20,12 +20,9 @@ from mentoring.models import (
     ProgramSettings,
     Role,
 )
-from mentoring.relationships import close_requests_of_withdrawn
+from mentoring.services.errors import EnrollmentError
+from mentoring.services.requests import close_requests_of_withdrawn
 from mentoring.timeline import record
-
-
-class EnrollmentError(Exception):
-    """A rule refused the change; str(error) is the message for the member."""
 
 
 def _check_profile(user):

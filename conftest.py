@@ -129,7 +129,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, default_criteria):
+def page(browser, live_server, default_criteria, settings):
+    # Links in emails are built from SITE_URL, the public address, as in production.
+    settings.SITE_URL = live_server.url
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)

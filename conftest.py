@@ -182,10 +182,11 @@ def assert_accessible(axe):
 @pytest.fixture
 def default_criteria(db):
     """The criteria the data migration loads; a transactional test's flush removes them."""
-    from mentoring.defaults import load_default_criteria
+    from mentoring.defaults import load_default_criteria, set_default_kinds
     from mentoring.models import CriterionCategory, CriterionOption, ProgramSettings
 
     load_default_criteria(CriterionCategory, CriterionOption, ProgramSettings)
+    set_default_kinds(CriterionCategory)
 
 
 @pytest.fixture

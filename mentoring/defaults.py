@@ -56,9 +56,9 @@ DEFAULT_CATEGORIES = [
         True,
         1,
         False,
-        "",
-        "Career stages of the mentees you would like to guide.",
         "Your current career stage.",
+        "",
+        "",
         [
             "Student or new to the field",
             "Early career",
@@ -178,3 +178,22 @@ def load_default_criteria(category_model, option_model, settings_model):
                 option_model(category=category, label=label, order=index * 10)
                 for index, label in enumerate(options, start=1)
             )
+
+
+# The default categories that are not compared option for option (CriterionKind): a mentor ahead
+# of the mentee in career stage and years scores more; format, region, organization type and
+# languages are preferences. Set by migration 0008 (the loader above runs at migration 0002, when
+# categories had no kind yet) and by the tests' default_criteria fixture.
+DEFAULT_KINDS = {
+    "Career Stage": "ahead",
+    "Years of Experience": "ahead",
+    "Organization Type": "preference",
+    "Region": "preference",
+    "Preferred Meeting Format": "preference",
+    "Languages": "preference",
+}
+
+
+def set_default_kinds(category_model):
+    for name, kind in DEFAULT_KINDS.items():
+        category_model.objects.filter(name=name, kind="same").update(kind=kind)

@@ -55,6 +55,12 @@ class ProgramSettings(models.Model):
     It lives in mentoring (not program) because mentoring's rules read it.
     """
 
+    program_name = models.CharField(
+        "name of the program",
+        max_length=80,
+        default="Mentor Match",
+        help_text="Used in every page title and email, e.g. “AHRMM Mentor Match”.",
+    )
     mentor_label = models.CharField("name for a mentor", max_length=40, default="Mentor")
     mentor_label_plural = models.CharField("plural", max_length=40, default="Mentors")
     mentee_label = models.CharField("name for a mentee", max_length=40, default="Mentee")
@@ -174,6 +180,14 @@ class AppliesTo(models.TextChoices):
     BOTH = "both", "Mentors and mentees"
 
 
+class CriterionKind(models.TextChoices):
+    """How a category's options are compared in the match score (mentoring/matching.py)."""
+
+    SAME = "same", "Same: the more options in common, the better (areas, skills)"
+    MENTOR_AHEAD = "ahead", "Mentor ahead: ordered options; the mentor at or above the mentee"
+    PREFERENCE = "preference", "Preference: a shared option is a plus, never a filter"
+
+
 class CriterionCategoryQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -194,6 +208,13 @@ class CriterionCategory(models.Model):
         "help text for mentees", max_length=300, blank=True, help_text="Overrides the help text."
     )
     applies_to = models.CharField(max_length=8, choices=AppliesTo, default=AppliesTo.BOTH)
+    kind = models.CharField(
+        "how options are matched",
+        max_length=10,
+        choices=CriterionKind,
+        default=CriterionKind.SAME,
+        help_text="Mentor ahead: the options are in order (as listed), lowest first.",
+    )
     multiple = models.BooleanField("members may choose several options", default=True)
     order = models.PositiveSmallIntegerField(default=0)
     weight = models.PositiveSmallIntegerField(
@@ -218,6 +239,9 @@ class CriterionCategory(models.Model):
             models.CheckConstraint(condition=Q(weight__lte=10), name="category_weight_at_most_10"),
             models.CheckConstraint(
                 condition=Q(applies_to__in=AppliesTo.values), name="category_applies_to_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=CriterionKind.values), name="category_kind_valid"
             ),
         ]
 

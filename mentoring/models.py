@@ -446,6 +446,18 @@ class DeclineReason(models.TextChoices):
     OTHER = "other", "Another reason"
 
 
+class MentoringRequestQuerySet(models.QuerySet):
+    def with_mentor_open_places(self):
+        """Each request with `mentor_open_places`: the open places of its mentor now, through the
+        one definition (EnrollmentQuerySet.with_open_places); 0 when the mentor has none."""
+        places = (
+            Enrollment.objects.filter(user_id=OuterRef("mentor_id"), role=Role.MENTOR)
+            .with_open_places()
+            .values("open_places")[:1]
+        )
+        return self.annotate(mentor_open_places=Coalesce(Subquery(places), 0))
+
+
 class MentoringRequest(models.Model):
     """A request from a mentee to a mentor, or from a mentor to a mentee."""
 
@@ -467,6 +479,10 @@ class MentoringRequest(models.Model):
     # Follow-up claimed by the scheduled rules (mentoring/reminders.py): set once, sent once.
     reminded_at = models.DateTimeField(null=True, blank=True)
     nudged_at = models.DateTimeField(null=True, blank=True)
+    # The requester chose to keep this request waiting after another of theirs was accepted.
+    kept_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MentoringRequestQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -504,6 +520,10 @@ class MentoringRequest(models.Model):
     def recipient_role(self) -> str:
         """The role the recipient is asked to take: mentor, or mentee."""
         return Role.MENTOR if self.recipient_id == self.mentor_id else Role.MENTEE
+
+    @property
+    def requester_role(self) -> str:
+        return Role.MENTEE if self.recipient_role == Role.MENTOR else Role.MENTOR
 
 
 class RelationshipStatus(models.TextChoices):

@@ -74,8 +74,10 @@ def overview(request):
     related = ("requester__profile", "recipient__profile")
     context = {
         "awaiting": MentoringRequest.objects.filter(recipient=me, status=RequestStatus.PENDING)
+        .with_mentor_open_places()
         .select_related(*related)
         .order_by("created_at"),
+        "to_reconsider": requests.requests_to_reconsider(me),
         "sent": MentoringRequest.objects.filter(requester=me, status=RequestStatus.PENDING)
         .select_related(*related)
         .order_by("created_at"),
@@ -110,9 +112,29 @@ def _act(request, action, *args, **kwargs):
 
 
 @login_required
+@require_POST
+def reconsider(request):
+    """After one of their requests was accepted: keep the member's other pending requests, or
+    withdraw them all (each recipient is told)."""
+    me = request.user
+    ids = [pending.pk for pending in requests.requests_to_reconsider(me)]
+    if request.POST.get("action") == "withdraw":
+        count = requests.withdraw_requests(me, ids)
+        messages.success(request, f"Withdrew {count} request{'s' if count != 1 else ''}.")
+    elif request.POST.get("action") == "keep":
+        requests.keep_requests(me, ids)
+        messages.success(request, "Your other requests stay open; we will not ask again.")
+    else:
+        messages.error(request, "Choose to keep or withdraw your other requests.")
+    return redirect("mentoring:relationships")
+
+
+@login_required
 def accept(request, pk):
     pending = get_object_or_404(
-        MentoringRequest.objects.select_related("requester__profile"), pk=pk, recipient=request.user
+        MentoringRequest.objects.with_mentor_open_places().select_related("requester__profile"),
+        pk=pk,
+        recipient=request.user,
     )
     if request.method == "POST":
         if _act(request, requests.accept_request, pk, request.user):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("requests/<id:pk>/accept/", relationship_views.accept, name="accept"),
     path("requests/<id:pk>/decline/", relationship_views.decline, name="decline"),
     path("requests/<id:pk>/withdraw/", relationship_views.withdraw, name="withdraw_request"),
+    path("requests/reconsider/", relationship_views.reconsider, name="reconsider_requests"),
     path("relationships/<id:pk>/", relationship_views.detail, name="relationship"),
     path("relationships/<id:pk>/plan/", relationship_views.plan, name="plan"),
     path("relationships/<id:pk>/check-ins/", relationship_views.check_in, name="check_in"),

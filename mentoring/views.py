@@ -93,6 +93,8 @@ def participation(request, role):
             messages.success(
                 request, f"You are now {enrollment.get_status_display().lower()}{until}."
             )
+            if full := enrollment_service.capacity_note(enrollment):
+                messages.info(request, full)
             return redirect("mentoring:participation", role=role)
     return render(request, "mentoring/participation.html", context | {"form": form})
 

@@ -354,6 +354,13 @@ MATRIX: dict[str, Entry] = {
         parties="request",
         post={},
     ),
+    # Acts on the signed-in member's own pending requests only: the outsider has none.
+    "mentoring:reconsider_requests": members_only(
+        lambda w: "/requests/reconsider/",
+        405,
+        post={"action": "withdraw"},
+        post_outsider=redirect("/relationships/"),
+    ),
     # mentoring: the active relationship (POST-only views answer a GET with 405)
     "mentoring:relationship": entry(
         lambda w: f"/relationships/{w.relationship.pk}/", LOGIN, 404, 200, 200, 404

@@ -177,6 +177,22 @@ def set_participation(
     return enrollment
 
 
+def capacity_note(enrollment: Enrollment) -> str:
+    """What a mentor's limit means now, when it is reached or below their current mentees:
+    nobody is dropped, and no new request comes until a place opens. Empty otherwise."""
+    if enrollment.role != Role.MENTOR:
+        return ""
+    counted = Enrollment.objects.with_open_places().get(pk=enrollment.pk)
+    if counted.open_places > 0:
+        return ""
+    label = ProgramSettings.current().mentee_label_plural.lower()
+    return (
+        f"You mentor {counted.active_mentees} {label} and your limit is {counted.max_mentees}: "
+        "members cannot send you new requests until a place opens. Nobody is dropped; your "
+        "relationships go on as they are."
+    )
+
+
 @transaction.atomic
 def withdraw(enrollment: Enrollment, *, by=None) -> Enrollment:
     """Leave the role: hidden from searches at once. Choices are kept for a later return.

@@ -8,12 +8,14 @@ Emails (mentoring.emails) are stored in the same transaction and leave after the
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from mentoring import emails
 from mentoring.models import (
     DeclineReason,
     Enrollment,
+    EnrollmentStatus,
     MentoringRequest,
     ProgramSettings,
     Relationship,
@@ -46,6 +48,18 @@ def send_request(requester, recipient, *, recipient_role: str, message: str = ""
     if requester_enrollment is None:
         raise RequestError(
             f"Enroll as a {program.role_label(requester_role)} before you request a {label}."
+        )
+    if not requester_enrollment.is_participating():
+        # Taking part is both ways: a member hidden from searches does not start relationships.
+        own = program.role_label(requester_role)
+        if requester_enrollment.status == EnrollmentStatus.PAUSED:
+            raise RequestError(
+                f"You are Temporarily Not Participating as a {own}. Set yourself Active on your "
+                f"{own} Status page to send requests."
+            )
+        raise RequestError(
+            f"You are not taking part as a {own} at the moment (your availability has ended). "
+            f"Change it on your {own} Status page to send requests."
         )
     target = Enrollment.objects.participating().filter(user=recipient, role=recipient_role).first()
     if target is None:
@@ -246,6 +260,49 @@ def withdraw_request(request_id: int, by) -> MentoringRequest:
     if request.status != RequestStatus.PENDING:
         raise RequestError("This request has already been answered.")
     return _close(request, by, RequestStatus.WITHDRAWN)
+
+
+def requests_to_reconsider(member) -> list[MentoringRequest]:
+    """The member's own pending requests sent before another of theirs (in the same role) was
+    accepted, which they have not chosen to keep: they may no longer want them all."""
+    active = Relationship.objects.active()
+    latest = {
+        Role.MENTEE: active.filter(mentee=member).aggregate(at=Max("started_at"))["at"],
+        Role.MENTOR: active.filter(mentor=member).aggregate(at=Max("started_at"))["at"],
+    }
+    pending = (
+        MentoringRequest.objects.filter(
+            requester=member, status=RequestStatus.PENDING, kept_at__isnull=True
+        )
+        .select_related("recipient__profile")
+        .order_by("created_at")
+    )
+    return [
+        request
+        for request in pending
+        if latest[request.requester_role] and request.created_at < latest[request.requester_role]
+    ]
+
+
+@transaction.atomic
+def keep_requests(member, request_ids) -> int:
+    """The member keeps these pending requests waiting: they are not offered again."""
+    return MentoringRequest.objects.filter(
+        pk__in=list(request_ids), requester=member, status=RequestStatus.PENDING
+    ).update(kept_at=timezone.now())
+
+
+def withdraw_requests(member, request_ids) -> int:
+    """Withdraw several of the member's pending requests, each in its own transaction with its
+    timeline row and email; one already answered is skipped."""
+    withdrawn = 0
+    for request_id in request_ids:
+        try:
+            withdraw_request(request_id, member)
+            withdrawn += 1
+        except RequestError:
+            continue
+    return withdrawn
 
 
 def close_requests_of_withdrawn(user, role: str) -> None:

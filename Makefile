@@ -23,10 +23,14 @@ run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
-	@echo "Serving http://127.0.0.1:$(PORT) (Ctrl-C stops the site, the background worker and the scheduler)"
-	@$(BIN)/python manage.py db_worker --interval 2 & worker=$$!; \
-	  $(BIN)/python manage.py run_scheduler --interval $(SCHEDULE_EVERY) & scheduler=$$!; \
-	  trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	@echo "Serving http://127.0.0.1:$(PORT) (Ctrl-C stops the site, the background workers and the scheduler)"
+	@# Each worker and the scheduler is started again if it fails or is killed (deploy/keep-running):
+	@# one worker for reminders and imports, two for emails, so a slow mail server holds up nothing else.
+	@deploy/keep-running $(BIN)/python manage.py run_worker --queue-name default --interval 2 & worker=$$!; \
+	  deploy/keep-running $(BIN)/python manage.py run_worker --queue-name email --interval 2 & email1=$$!; \
+	  deploy/keep-running $(BIN)/python manage.py run_worker --queue-name email --interval 2 & email2=$$!; \
+	  deploy/keep-running $(BIN)/python manage.py run_scheduler --interval $(SCHEDULE_EVERY) & scheduler=$$!; \
+	  trap 'kill $$worker $$email1 $$email2 $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv

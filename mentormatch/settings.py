@@ -90,6 +90,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'mentormatch.sqlite3'}",
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+        # A kept connection may have been dropped (a restart, a failover): checked before use,
+        # and a worker reconnects (notifications.worker).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -184,20 +187,44 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+# Seconds to connect and for each SMTP command's reply...
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20, minimum=1)
+# ...but the reply after the message itself (after DATA) may take 10 minutes (RFC 5321 4.5.3.2.6):
+# giving up sooner makes the worker send again what the server was still accepting.
+EMAIL_DATA_TIMEOUT = envint("EMAIL_DATA_TIMEOUT", 600, minimum=1)
 # Every email is stored and sent by the background worker (notifications.delivery), which hands it
 # to DELIVERY_EMAIL_BACKEND: SMTP when EMAIL_HOST is set, otherwise the console.
 EMAIL_BACKEND = "notifications.backends.QueuedEmailBackend"
 DELIVERY_EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
+    "notifications.smtp.EmailBackend"
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+# Attempts (temporary failures, or a worker that died while sending) before an email is marked
+# failed; a permanent refusal (a 5xx reply) marks it failed at once. Staff can resend either.
+# 24 attempts wait about nine hours in all (notifications.delivery.retry_delay).
+EMAIL_MAX_ATTEMPTS = envint("EMAIL_MAX_ATTEMPTS", 24, minimum=1)
+# Seconds a worker holds an email while it sends it; after that the sweep takes the worker for
+# dead and sends it again. Longer than a whole SMTP conversation (EMAIL_DATA_TIMEOUT and more).
+EMAIL_DELIVERY_LEASE = envint("EMAIL_DELIVERY_LEASE", 900, minimum=1)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Mentor Match <mentoring@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Background work: django-tasks with the database backend, run by `manage.py db_worker`.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background work: django-tasks with the database backend, run by `manage.py run_worker` (django-
+# tasks-db's db_worker that survives database disconnects). Emails have their own queue and
+# workers, so a slow mail server holds up no reminder or import (docs/reliability.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]}}
+# Seconds a task may stay RUNNING before the sweep takes its worker for dead: it is marked failed
+# and, when it is safe to run twice, enqueued again (notifications.worker).
+TASK_LEASE = envint("TASK_LEASE", 3600, minimum=1)
+# Safe to run twice: each claims what it does with a conditional update, and a member import
+# creates or updates by email. (Deliveries are enqueued again from their email by the sweep.)
+TASKS_RERUN_WHEN_STRANDED = [
+    "mentoring.tasks.follow_up",
+    "notifications.tasks.send_digests",
+    "notifications.tasks.sweep",
+    "program.import_tasks.run_import_task",
+]
 
 # Find a Mentor's in-memory index is rebuilt from the database at least this often (seconds).
 SEARCH_INDEX_TTL = envint("SEARCH_INDEX_TTL", 900)

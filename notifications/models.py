@@ -3,17 +3,31 @@ caused it, so that nothing is lost if the mail server is down or the process die
 
 No row holds an account link: the text holds a marker and `links` what the worker may fill in
 (notifications/links.py). A delivered email's text is deleted after the program's retention
-period; who it went to, its subject and its times are kept."""
+period; who it went to, its subject and its times are kept.
+
+A row also carries its own delivery lease (`leased_until`), the last task enqueued to deliver it
+(`task_id`) and a Message-ID made once, so that every copy a retry sends is recognisably the same
+email (docs/reliability.md)."""
+
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 
+def new_message_id() -> str:
+    """A Message-ID (RFC 5322 3.6.4) for a new email, kept with it: a copy sent again after a
+    crash carries the same one, so the receiving side can drop it."""
+    return make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
+
+
 class OutgoingEmail(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
         SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
 
     status = models.CharField(max_length=8, choices=Status, default=Status.PENDING)
     from_email = models.CharField(max_length=320)
@@ -27,8 +41,19 @@ class OutgoingEmail(models.Model):
     headers = models.JSONField(default=dict)
     # The account links the worker makes fresh when it sends: [[kind, object id], …].
     links = models.JSONField(default=list, blank=True)
+    # Counted when a worker takes the email, before it talks to the mail server: a worker that
+    # dies while sending has used an attempt too.
     attempts = models.PositiveIntegerField(default=0)
+    # Why the last attempt failed; for a failed email, why it was given up.
     last_error = models.TextField(blank=True)
+    # Until when a worker holds it (notifications.delivery.deliver_email); no one else sends it
+    # meanwhile. Past this, the worker is taken for dead and the sweep enqueues it again.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    # Which delivery holds (or last held) it: a random token of that task run.
+    leased_by = models.CharField(max_length=32, blank=True)
+    # The django-tasks result of the last delivery enqueued for it: the sweep looks it up.
+    task_id = models.UUIDField(null=True, blank=True)
+    message_id = models.CharField("Message-ID", max_length=255, default=new_message_id)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     text_deleted_at = models.DateTimeField(null=True, blank=True)
@@ -37,10 +62,11 @@ class OutgoingEmail(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "sent"]), name="outgoing_email_status_valid"
+                condition=Q(status__in=["pending", "sent", "failed"]),
+                name="outgoing_email_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(sent_at__isnull=False),
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
                 name="outgoing_email_sent_has_time",
             ),
             # Only a delivered email's text is deleted: one still to send keeps it.

@@ -18,6 +18,7 @@ import csv
 import functools
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -366,9 +367,18 @@ def queue_import(batch: ImportBatch, *, dry_run: bool, staff) -> ImportBatch:
 
 
 def start_import(batch_id: int) -> ImportBatch | None:
-    """Claim a queued batch for this worker; None when another worker has it or it is not queued."""
-    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
-        status=ImportBatch.Status.RUNNING, started_at=timezone.now()
+    """Claim a queued batch for this worker, or one left running longer than TASK_LEASE by a
+    worker that died (the task is run again: notifications.worker); None when another worker has
+    it or it is done. Running a batch again is safe: it creates or updates by email."""
+    now = timezone.now()
+    stranded = Q(
+        status=ImportBatch.Status.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.TASK_LEASE),
+    )
+    claimed = (
+        ImportBatch.objects.filter(pk=batch_id)
+        .filter(Q(status=ImportBatch.Status.QUEUED) | stranded)
+        .update(status=ImportBatch.Status.RUNNING, started_at=now)
     )
     return ImportBatch.objects.get(pk=batch_id) if claimed else None
 

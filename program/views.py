@@ -1,6 +1,7 @@
 """Program staff pages: the dashboard, and acting for members. Thin: figures come from
 program.figures, actions from program.actions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from members.text import search_text
 from mentoring.models import MentoringRequest, ProgramSettings, Relationship, RequestStatus
 from notifications.models import OutgoingEmail
 from program import actions, charts, figures
@@ -46,7 +48,7 @@ def dashboard(request):
 @staff_required
 def action_list(request):
     """Requests waiting longest, active relationships, pausing a mentor, and the audit log."""
-    query = request.GET.get("q", "").strip()[:200]
+    query = search_text(request.GET.get("q", ""), 200)
     pending = MentoringRequest.objects.filter(status=RequestStatus.PENDING).select_related(
         "requester__profile", "recipient__profile"
     )
@@ -200,19 +202,28 @@ def pause_mentor(request):
 
 @staff_required
 def outbox(request):
-    """Emails the site sent, newest first, searchable by address; each can be sent again until
-    its text is deleted. The list never shows (or loads) an email's text."""
-    query = request.GET.get("q", "").strip()[:200]
+    """Emails the site sent, newest first, searchable by address and filtered by status (a failed
+    email says why); each can be sent again until its text is deleted. The list never shows (or
+    loads) an email's text."""
+    query = search_text(request.GET.get("q", ""), 200)
+    status = request.GET.get("status", "")
+    if status not in OutgoingEmail.Status.values:
+        status = ""
     emails = OutgoingEmail.objects.defer("body", "html", "links").order_by("-created_at")
     if query:
         emails = emails.filter(Q(to__icontains=query) | Q(subject__icontains=query))
+    if status:
+        emails = emails.filter(status=status)
     return render(
         request,
         "program/outbox.html",
         {
             "query": query,
+            "status": status,
+            "statuses": OutgoingEmail.Status.choices,
             "emails": Paginator(emails, 25).get_page(request.GET.get("page")),
             "retention_days": ProgramSettings.current().email_retention_days,
+            "max_attempts": settings.EMAIL_MAX_ATTEMPTS,
             "form": StaffReasonForm(),
             "staff_section": "actions",
         },

@@ -150,5 +150,5 @@ def test_without_email_host_emails_go_to_the_console(settings):
         "from django.conf import settings; print(settings.EMAIL_BACKEND, settings.DELIVERY_EMAIL_BACKEND)",
         EMAIL_HOST="smtp.example.org",
     )
-    assert result.stdout.split()[1] == "django.core.mail.backends.smtp.EmailBackend"
+    assert result.stdout.split()[1] == "notifications.smtp.EmailBackend"
     assert live.DEFAULT_FROM_EMAIL

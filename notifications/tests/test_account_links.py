@@ -10,13 +10,13 @@ import time_machine
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.contrib.auth.models import Permission
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from members.models import User
 from mentoring.services.requests import send_request
 from notifications.models import OutgoingEmail
+from notifications.tests.helpers import run_worker
 
 # The worker closes its database connection after each task: no wrapping transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,10 +33,6 @@ def queued(settings):
     settings.SITE_URL = SITE
     settings.EMAIL_BACKEND = "notifications.backends.QueuedEmailBackend"
     settings.DELIVERY_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-def run_worker():
-    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, interval=0.01)
 
 
 def link_in(text):

@@ -9,12 +9,12 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
 from notifications.delivery import DELIVERY_MAX_DELAY, retry_delay
 from notifications.models import OutgoingEmail
+from notifications.tests.helpers import run_worker
 
 # The worker closes its database connection after each task, as it should: the tests run
 # outside a wrapping transaction for that reason.
@@ -50,10 +50,6 @@ def smtp(settings):
     yield controller, inbox
     if getattr(controller, "_thread", None) is not None:
         controller.stop()
-
-
-def run_worker():
-    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, interval=0.01)
 
 
 def test_an_email_is_stored_and_sent_by_the_worker(smtp):
@@ -105,10 +101,16 @@ def test_an_outage_then_recovery_delivers_every_email_exactly_once(smtp, client,
     assert len(inbox.messages) == 4
 
 
-def test_retries_back_off_but_never_wait_more_than_a_minute():
-    delays = [retry_delay(n).total_seconds() for n in range(1, 9)]
-    assert delays == [5, 10, 20, 40, 60, 60, 60, 60]
+def test_retries_back_off_within_a_minute_at_first_then_up_to_an_hour(settings):
+    delays = [retry_delay(n).total_seconds() for n in range(1, 18)]
+    assert delays[:10] == [5, 10, 20, 40, 60, 60, 60, 60, 60, 60]
+    assert delays[10:] == [120, 240, 480, 960, 1920, 3600, 3600]
     assert datetime.timedelta(minutes=5) >= DELIVERY_MAX_DELAY
+    # The attempts allowed outlast a mail server down for most of a working day.
+    waited = sum(
+        (retry_delay(n) for n in range(1, settings.EMAIL_MAX_ATTEMPTS)), datetime.timedelta()
+    )
+    assert waited >= datetime.timedelta(hours=8)
 
 
 def test_a_long_outage_keeps_retrying_until_the_server_returns(smtp):

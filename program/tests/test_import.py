@@ -4,17 +4,19 @@ members by email, optionally send invitations to set a password. 10,000 rows imp
 background worker with visible progress; re-running the same file changes nothing; a bad row never
 stops the good ones and is reported." """
 
+import datetime
 import re
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import Profile, User
+from notifications.tests.helpers import run_worker
 from program import importing
 from program.import_tasks import run_import_task
 from program.models import ImportBatch, StaffAction
@@ -69,10 +71,6 @@ def counts(batch):
         name: getattr(batch, name)
         for name in ("total", "processed", "created", "updated", "unchanged", "failed")
     }
-
-
-def run_worker():
-    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, interval=0.01)
 
 
 def text(response):
@@ -568,3 +566,27 @@ def test_an_import_never_changes_a_staff_account_and_reports_the_row(staff, make
     assert (batch.created, batch.updated, batch.failed) == (1, 0, 1)
     assert batch.problems[0]["line"] == 2
     assert "staff account" in batch.problems[0]["errors"][0]
+
+
+# --- A worker that dies mid-import ------------------------------------------------------------
+
+
+def test_an_import_left_running_by_a_dead_worker_is_taken_up_again_after_the_lease(staff, settings):
+    from program.import_tasks import run_import_task
+
+    settings.TASK_LEASE = 3600
+    batch = importing.queue_import(checked(GOOD, staff), dry_run=False, staff=staff)
+    assert importing.start_import(batch.pk) is not None  # the worker that then died
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=30)
+    )
+    assert run_import_task.call(batch.pk) is None, "still within the lease: not taken"
+
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=61)
+    )
+    run_import_task.call(batch.pk)
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.created) == ("done", 2)
+    assert User.objects.filter(email__in=["ana@example.com", "ben@example.com"]).count() == 2

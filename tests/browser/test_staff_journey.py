@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 
 from members.models import User
 from mentoring.services.requests import send_request
 from notifications.models import OutgoingEmail
+from notifications.tests.helpers import run_worker
 from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,10 +22,6 @@ MEMBERS_CSV = (
     "ben.ode@example.org,Ben,Ode,Analyst,Lakeside Health,Austin,Texas,United States\n"
     "not-an-email,Cara,Lim,Buyer,Lakeside Health,,,\n"
 )
-
-
-def run_worker():
-    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, interval=0.01)
 
 
 def test_staff_dashboard_report_import_and_email_template(

@@ -1,7 +1,8 @@
-"""django-tasks has no scheduler: this small loop enqueues the periodic work for `db_worker`.
+"""django-tasks has no scheduler: this small loop enqueues the periodic work for the worker.
 
 Every rule it enqueues is idempotent (claims by timestamp), so a missed tick is caught up by the
-next and a doubled one sends nothing twice. `make run` starts it beside the worker.
+next and a doubled one sends nothing twice. `make run` starts it beside the worker. The sweep
+takes up emails and tasks whose worker died (notifications.delivery.sweep).
 """
 
 import time
@@ -9,9 +10,9 @@ import time
 from django.core.management.base import BaseCommand
 
 from mentoring.tasks import follow_up
-from notifications.tasks import send_digests
+from notifications.tasks import send_digests, sweep
 
-PERIODIC = [follow_up, send_digests]
+PERIODIC = [follow_up, send_digests, sweep]
 
 
 class Command(BaseCommand):

@@ -534,3 +534,45 @@ REQUEST_MESSAGES = [
     "I am new to value analysis and would value your perspective.",
     "Your path from buyer to director is the one I hope to follow.",
 ]
+
+# Colours for the demo members' drawn portraits (demo/seed.py::_portrait).
+PORTRAIT_BACKGROUNDS = [
+    (11, 92, 122),
+    (8, 67, 89),
+    (180, 81, 27),
+    (29, 91, 47),
+    (84, 70, 140),
+    (155, 28, 18),
+    (60, 110, 160),
+    (96, 120, 80),
+    (140, 96, 60),
+    (82, 96, 109),
+]
+SKIN_TONES = [
+    (255, 224, 196),
+    (241, 194, 158),
+    (224, 172, 132),
+    (198, 134, 94),
+    (161, 102, 66),
+    (122, 74, 46),
+    (92, 58, 38),
+]
+HAIR_COLOURS = [
+    (35, 28, 25),
+    (70, 48, 32),
+    (120, 84, 50),
+    (196, 150, 92),
+    (205, 205, 205),
+    (128, 48, 30),
+    (18, 18, 18),
+]
+SHIRT_COLOURS = [
+    (240, 240, 240),
+    (40, 60, 90),
+    (120, 30, 40),
+    (60, 90, 60),
+    (205, 185, 145),
+    (30, 30, 30),
+    (90, 110, 150),
+    (180, 120, 140),
+]

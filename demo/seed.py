@@ -7,18 +7,24 @@ two minutes (bench/seed.py measures it).
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from io import BytesIO
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Q
 from django.test import override_settings
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageOps
 
 from demo import names
 from members.models import Profile, User
+from members.photos import process_photo
 from mentoring.models import (
     CheckIn,
     CriterionCategory,
+    CriterionKind,
     Enrollment,
     EnrollmentChoice,
     EnrollmentStatus,
@@ -54,6 +60,9 @@ class DemoAccount:
     role: str
     is_staff: bool = False
     enroll_as: str | None = None
+    bio: str = ""
+    # How long ago the login was last on the site, as seeded (the demo mentor: recently).
+    active_ago: timedelta | None = None
 
 
 DEMO_ACCOUNTS = [
@@ -66,6 +75,10 @@ DEMO_ACCOUNTS = [
         "Riverside Medical Center",
         "a member looking for a mentor",
         enroll_as="mentee",
+        bio="Buyer at Riverside Medical Center for four years, mostly lab and med-surg contracts. "
+        "I want to grow into category management and get better at negotiating with national "
+        "suppliers.\n\nI am looking for a mentor who has made the move from buyer to manager.",
+        active_ago=timedelta(days=3),
     ),
     DemoAccount(
         "mentor@example.org",
@@ -76,6 +89,11 @@ DEMO_ACCOUNTS = [
         "Summit Health System",
         "an experienced member who mentors",
         enroll_as="mentor",
+        bio="Twenty years in healthcare supply chain, from buyer to director of supply chain at "
+        "Summit Health System. I have led value analysis committees, a GPO conversion and two "
+        "system integrations.\n\nHappy to help with negotiation, building a team and the first "
+        "years as a manager.",
+        active_ago=timedelta(hours=2),
     ),
     DemoAccount(
         "staff@example.org",
@@ -86,6 +104,8 @@ DEMO_ACCOUNTS = [
         "The Association",
         "program staff (Django admin too)",
         is_staff=True,
+        bio="I run the association's mentoring program: matching questions, program settings and "
+        "the reports go through me.\n\nWrite to me any time.",
     ),
 ]
 
@@ -164,31 +184,40 @@ class _Criteria:
             self.by_role[role] = categories
 
     def person(self, rng: random.Random, region: str, senior: bool) -> dict[int, int]:
-        """Facts about the member that do not depend on the role: one option per single-choice
-        category (their years of experience, organization type, region), shared by both enrollments."""
+        """Facts about the member that do not depend on the role, shared by both enrollments: one
+        option per single-choice category (organization type, region) and their own level in each
+        ordered ("mentor ahead") category, such as career stage and years of experience."""
         facts = {}
+        # One seniority for all ordered categories, so that stage and years agree. Mentors are
+        # mostly mid-career or beyond, mentees mostly earlier: demo searches find mentors ahead.
+        seniority = rng.uniform(0.4, 1.0) if senior else rng.uniform(0.0, 0.55)
         for role in (Role.MENTOR, Role.MENTEE):
             for category, option_ids in self.by_role[role]:
-                if category.multiple or category.pk in facts:
+                if category.pk in facts:
                     continue
                 labels = self.labels[category.pk]
-                if category.name == "Region" and region in labels:
+                if category.kind == CriterionKind.MENTOR_AHEAD:
+                    facts[category.pk] = option_ids[
+                        min(len(option_ids) - 1, int(seniority * len(option_ids)))
+                    ]
+                elif category.multiple:
+                    continue
+                elif category.name == "Region" and region in labels:
                     facts[category.pk] = option_ids[labels.index(region)]
-                elif category.name == "Years of Experience":
-                    # Mentors tend to be the more experienced half.
-                    half = len(option_ids) // 2
-                    facts[category.pk] = rng.choice(
-                        option_ids[half:] if senior else option_ids[: half + 1]
-                    )
                 else:
                     facts[category.pk] = rng.choice(option_ids)
         return facts
 
     def draw(self, rng: random.Random, role: str, facts: dict[int, int] | None = None) -> list[int]:
+        if facts is None:
+            facts = self.person(rng, "", senior=role == Role.MENTOR)
         chosen = []
         for category, option_ids in self.by_role[role]:
+            if category.pk in facts:
+                chosen.append(facts[category.pk])
+                continue
             if not category.multiple:
-                chosen.append((facts or {}).get(category.pk) or rng.choice(option_ids))
+                chosen.append(rng.choice(option_ids))
                 continue
             # Mentors offer more in the heavily weighted categories than a mentee seeks; most members
             # name one or two options in the light ones.
@@ -263,6 +292,7 @@ def seed_members(count: int, seed: int = 1) -> int:
             batch = []
     if batch:
         created += _write(batch)
+    _give_member_photos(count, seed)
     return created
 
 
@@ -392,6 +422,17 @@ def ensure_demo_accounts() -> list[DemoAccount]:
             profile.job_title = account.job_title
             profile.organization = account.organization
             profile.save()
+        if not profile.bio:
+            profile.bio = account.bio
+            profile.save()
+        if not profile.photo:
+            _give_photo(profile, random.Random(f"photo:{account.email}"))
+        if account.active_ago is not None:
+            # Never moved back: a demo login used since then keeps its later time.
+            when = timezone.now() - account.active_ago
+            Profile.objects.filter(user=user).filter(
+                Q(last_active_at=None) | Q(last_active_at__lt=when)
+            ).update(last_active_at=when)
         EmailAddress.objects.update_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
@@ -599,3 +640,85 @@ def _play(plan, users, rng) -> int:
             continue  # a pair the rules refuse (full mentor, same pair twice): skip it, as a member would
         made += 1
     return made
+
+
+# --- Photos -----------------------------------------------------------------------------------
+
+# Demo members 1..PHOTO_MEMBERS have a photo, but for every fifth, who shows the initials avatar
+# as a member who never uploaded one does; the demo logins have one too. A bounded number: each
+# photo costs ~20 ms and two files, so 100,000 members get no more photos than 500 do.
+PHOTO_MEMBERS = 400
+
+
+def _has_photo(index: int) -> bool:
+    return index <= PHOTO_MEMBERS and index % 5 != 0
+
+
+@transaction.atomic
+def _give_member_photos(count: int, seed: int) -> None:
+    """Photos for the demo members that should have one and do not yet (so a database seeded
+    before photos existed gets them too, and a second run draws nothing)."""
+    indexes = {
+        demo_email(index): index
+        for index in range(1, min(count, PHOTO_MEMBERS) + 1)
+        if _has_photo(index)
+    }
+    for profile in Profile.objects.filter(user__email__in=indexes, photo="").select_related("user"):
+        _give_photo(profile, random.Random(f"photo:{seed}:{indexes[profile.user.email]}"))
+
+
+def _give_photo(profile: Profile, rng: random.Random) -> None:
+    """Through the pipeline a member's upload takes (members.photos: checked, squared, two
+    JPEGs of 400 and 96 px), stored in MEDIA_ROOT through the fields' storage. The row is updated
+    directly, as the rest of the demo data is written: update_profile's checks of every field
+    would double the cost, and the search index's clock (updated_at) stays as it was."""
+    photo = process_photo(_portrait(rng))
+    profile.photo.save(photo.full.name, photo.full, save=False)
+    profile.photo_thumb.save(photo.thumb.name, photo.thumb, save=False)
+    Profile.objects.filter(pk=profile.pk).update(
+        photo=profile.photo.name, photo_thumb=profile.photo_thumb.name
+    )
+
+
+def _portrait(rng: random.Random) -> ContentFile:
+    """A made-up head and shoulders, the same for the same generator: a backdrop in one of the
+    site's colours, a skin tone, hair (short, long or none), sometimes glasses, and a smile."""
+    size = 800  # drawn at twice the photo's 400 px and halved: smooth edges without anti-aliasing
+    backdrop = rng.choice(names.PORTRAIT_BACKGROUNDS)
+    skin = rng.choice(names.SKIN_TONES)
+    # Hair that stands out from the skin, or it reads as one blob.
+    hair = rng.choice([c for c in names.HAIR_COLOURS if abs(sum(c) - sum(skin)) > 120])
+    shirt = rng.choice(names.SHIRT_COLOURS)
+    darker = tuple(int(channel * 0.72) for channel in backdrop)
+    # A backdrop shaded from top to bottom: one column, stretched across.
+    shade = Image.linear_gradient("L").resize((1, size))
+    image = ImageOps.colorize(shade, backdrop, darker).resize(
+        (size, size), Image.Resampling.NEAREST
+    )
+    draw = ImageDraw.Draw(image)
+    cx = size // 2 + rng.randint(-30, 30)
+    width, height = rng.randint(250, 290), rng.randint(310, 350)
+    top = rng.randint(150, 200)
+    left, right, chin = cx - width // 2, cx + width // 2, top + height
+    hairstyle = rng.choice(["short", "short", "long", "none"])
+    draw.ellipse([cx - 360, chin + 40, cx + 360, size + 420], fill=shirt)
+    draw.rectangle([cx - 70, chin - 60, cx + 70, chin + 90], fill=tuple(int(c * 0.9) for c in skin))
+    if hairstyle == "long":
+        draw.ellipse([left - 50, top - 40, right + 50, chin + 160], fill=hair)
+    draw.ellipse([left, top, right, chin], fill=skin)
+    if hairstyle != "none":
+        draw.chord([left - 10, top - 30, right + 10, top + int(height * 0.7)], 180, 360, fill=hair)
+    eyes = top + height // 2
+    for dx in (-width // 5, width // 5):
+        draw.ellipse([cx + dx - 14, eyes - 10, cx + dx + 14, eyes + 12], fill=(40, 30, 30))
+    if rng.random() < 0.3:
+        for dx in (-width // 5, width // 5):
+            draw.ellipse(
+                [cx + dx - 44, eyes - 36, cx + dx + 44, eyes + 36], outline="#1c2733", width=8
+            )
+        draw.line([cx - width // 5 + 44, eyes, cx + width // 5 - 44, eyes], fill="#1c2733", width=8)
+    mouth = top + int(height * 0.72)
+    draw.arc([cx - 55, mouth - 40, cx + 55, mouth + 30], 20, 160, fill=(150, 60, 60), width=10)
+    out = BytesIO()
+    image.reduce(2).save(out, format="JPEG", quality=95)
+    return ContentFile(out.getvalue(), name="portrait.jpg")

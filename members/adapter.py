@@ -3,12 +3,14 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import User
 from members.services import ensure_profile
 from notifications import links
-from notifications.emails import absolute_url
+from notifications.emails import absolute_url, program_name, time_zone_of
 
 # The account links in emails (notifications/links.py): stored as markers, made fresh by the
 # worker as each email leaves, so no stored email can be used to take an account over.
@@ -83,6 +85,34 @@ class AccountAdapter(DefaultAccountAdapter):
         template = "email_confirmation_signup" if signup else "email_confirmation"
         self.send_mail(f"account/email/{template}", address.email, context)
 
+    def send_mail(self, template_prefix, email, context):
+        # Every account email (templates/account/email/) speaks for the program: its name and
+        # the member's first name, never the site's host or a username; dates (a notification's
+        # "when") in the recipient's own time zone, not in that of whoever made the request.
+        member = _member(email, context.get("user"))
+        profile = getattr(member, "profile", None)
+        context = {
+            **context,
+            "program_name": program_name(),
+            "site_url": settings.SITE_URL,
+            "first_name": getattr(profile, "first_name", ""),
+        }
+        with timezone.override(time_zone_of(member)):
+            return super().send_mail(template_prefix, email, context)
+
+    def format_email_subject(self, subject):
+        # In place of ACCOUNT_EMAIL_SUBJECT_PREFIX: the name staff gave the program.
+        return f"{program_name()}: {subject}"
+
     def render_mail(self, template_prefix, email, context, headers=None):
         message = super().render_mail(template_prefix, email, context, headers=headers)
         return links.attach(message, links.links_in(context))
+
+
+def _member(email, user=None):
+    """The account an email goes to, read afresh with its profile (at sign-up the names were
+    saved after the user object in hand was loaded); None for an address with no account."""
+    members = User.objects.select_related("profile")
+    if user is not None:
+        return members.filter(pk=user.pk).first()
+    return members.filter(email__iexact=email).first()

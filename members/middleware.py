@@ -1,10 +1,36 @@
 from django.conf import settings
+from django.http import FileResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from members.models import Profile
+from notifications.emails import time_zone_of
 
 SESSION_KEY = "members_active_on"
+
+
+def time_zone(get_response):
+    """Dates and times in the signed-in member's own time zone (Profile.time_zone; the site's
+    TIME_ZONE when they chose none, and for visitors). Emails follow the same rule per recipient
+    (notifications.emails.time_zone_of)."""
+
+    def middleware(request):
+        zone = time_zone_of(getattr(request, "user", None))
+        # override(), not activate(): the zone ends with the request, and a thread that serves
+        # another member (or runs a test) next starts from the site's.
+        with timezone.override(zone):
+            response = get_response(request)
+        if response.streaming and not isinstance(response, FileResponse):
+            # A streamed CSV is written after this returns: it keeps the member's zone too.
+            response.streaming_content = _in_zone(zone, response.streaming_content)
+        return response
+
+    return middleware
+
+
+def _in_zone(zone, chunks):
+    with timezone.override(zone):
+        yield from chunks
 
 
 def last_active(get_response):

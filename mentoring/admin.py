@@ -18,9 +18,10 @@ from mentoring.services import errors
 class ProgramSettingsAdmin(admin.ModelAdmin):
     fieldsets = [
         (
-            "Names used for the roles in pages and emails",
+            "Names used in pages and emails",
             {
                 "fields": [
+                    "program_name",
                     ("mentor_label", "mentor_label_plural"),
                     ("mentee_label", "mentee_label_plural"),
                 ]
@@ -69,15 +70,25 @@ class CriterionOptionInline(admin.TabularInline):
 
 @admin.register(CriterionCategory)
 class CriterionCategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "applies_to", "multiple", "weight", "must_match", "is_active", "order"]
+    list_display = [
+        "name",
+        "applies_to",
+        "kind",
+        "multiple",
+        "weight",
+        "must_match",
+        "is_active",
+        "order",
+    ]
     list_editable = ["order", "weight", "must_match", "is_active"]
-    list_filter = ["applies_to", "is_active", "must_match"]
+    list_filter = ["applies_to", "kind", "is_active", "must_match"]
     inlines = [CriterionOptionInline]
     fields = [
         "name",
         "help_text",
         ("mentor_help_text", "mentee_help_text"),
         ("applies_to", "multiple"),
+        "kind",
         ("weight", "must_match"),
         ("order", "is_active"),
     ]

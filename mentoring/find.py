@@ -3,17 +3,35 @@ anything that could not be used. Never raises on bad input: it drops it and says
 
 import time
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from urllib.parse import urlencode
 
+from django.http import QueryDict
 from django_countries import countries
 
+from members.models import country_name
 from mentoring.matching import CategoryRule
-from mentoring.models import CriterionCategory, Role
+from mentoring.models import CriterionCategory, CriterionKind, Role
 from mentoring.search import SORTS, WORD, Query
 
 MAX_KEYWORD = 200
 MAX_WORDS = 8
 MAX_PAGE = 100_000
+
+
+@dataclass
+class Chip:
+    """An active criterion or filter, shown above the results: a link to the search without it."""
+
+    label: str
+    change: str  # what removing it does: "remove Sterile Processing"
+    params: list[tuple[str, str]]  # the same search without it
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.params)
 
 
 @dataclass
@@ -24,8 +42,33 @@ class FindForm:
     categories: list  # CriterionCategory with .active_options
     selected: set[int]
     keyword: str
-    suggested: bool
+    suggested: bool  # Suggested for you: the criteria are the searcher's own, pre-filled
     messages: list[str] = field(default_factory=list)
+    # The search spelled out as URL parameters (s=1 …), without the page.
+    params: list[tuple[str, str]] = field(default_factory=list)
+    chips: list[Chip] = field(default_factory=list)
+    filter_count: int = 0  # the chips the filters panel sets: "Filters (n)"
+    clear_params: list[tuple[str, str]] = field(default_factory=list)
+    # Suggested criteria a keyword search set aside (their labels), and the search keeping them.
+    set_aside: list[str] = field(default_factory=list)
+    keep_params: list[tuple[str, str]] = field(default_factory=list)
+    rebuild: Callable | None = field(default=None, repr=False)  # build() with this searcher
+
+    @property
+    def page_query(self) -> str:
+        return urlencode(self.params)
+
+    @property
+    def clear_query(self) -> str:
+        return urlencode(self.clear_params)
+
+    @property
+    def keep_query(self) -> str:
+        return urlencode(self.keep_params)
+
+    def query_without(self, chip: Chip) -> Query:
+        """The query of the same search without `chip`, built as following its link would."""
+        return self.rebuild(QueryDict(chip.query)).query
 
 
 def _first(params, name, default=""):
@@ -69,25 +112,42 @@ def forget_criteria():
 def build(params, *, searcher, own_option_ids: list[int], target_role: str) -> FindForm:
     messages = []
     categories, options_by_category, category_of = criteria_for(target_role)
-    rules = [CategoryRule(c.pk, c.name, c.weight, c.must_match, c.multiple) for c in categories]
+    rules = [
+        CategoryRule(
+            c.pk,
+            c.name,
+            c.weight,
+            c.must_match,
+            c.multiple,
+            c.kind,
+            tuple(options_by_category[c.pk]),
+        )
+        for c in categories
+    ]
 
     own = {}
     for option_id in own_option_ids:
         if option_id in category_of:
             own.setdefault(category_of[option_id], set()).add(option_id)
 
-    suggested = "s" not in params
+    # Suggested for you (the page opened without s=1): pre-fill from the searcher's own enrollment,
+    # in the heaviest multiple-choice "same" category where they chose something (by default:
+    # areas of professional experience). Never an ordered or preference category: an own career
+    # stage as a filter would list only peers. Every other category only ranks, so that
+    # suggestions stay broad.
+    heaviest = sorted(
+        (
+            c
+            for c in categories
+            if c.kind == CriterionKind.SAME and c.multiple and c.weight > 0 and c.pk in own
+        ),
+        key=lambda c: (-c.weight, c.order),
+    )
+    suggestion = {heaviest[0].pk: set(own[heaviest[0].pk])} if heaviest else {}
+    explicit = "s" in params
     filters: dict[int, set[int]] = {}
-    if suggested:
-        # Pre-fill from the searcher's own enrollment, in the heaviest multiple-choice category
-        # where they chose something (by default: areas of professional experience). Every other
-        # category only ranks, so that suggestions stay broad.
-        heaviest = sorted(
-            (c for c in categories if c.multiple and c.weight > 0 and c.pk in own),
-            key=lambda c: (-c.weight, c.order),
-        )
-        if heaviest:
-            filters[heaviest[0].pk] = set(own[heaviest[0].pk])
+    if not explicit:
+        filters = {cid: set(options) for cid, options in suggestion.items()}
     else:
         bad = False
         for raw in params.getlist("o"):
@@ -111,6 +171,15 @@ def build(params, *, searcher, own_option_ids: list[int], target_role: str) -> F
         messages.append(f"The keywords were shortened to {MAX_KEYWORD} characters.")
     words = WORD.findall(keyword.casefold())[:MAX_WORDS]
 
+    # The suggestion's criteria were the page's choice, not the member's: a keyword search from it
+    # (sg=1 and the criteria untouched) looks through everyone, since a mentor found by name may
+    # share none of them, and offers to keep them.
+    from_suggestion = filters == suggestion and (not explicit or _first(params, "sg") == "1")
+    set_aside = filters if from_suggestion and words else {}
+    if set_aside:
+        filters = {}
+    suggested = from_suggestion and not words
+
     country = _first(params, "country").upper()
     if country and country not in countries:
         messages.append("That country is not one we know; the search ignored it.")
@@ -124,7 +193,7 @@ def build(params, *, searcher, own_option_ids: list[int], target_role: str) -> F
     if sort not in SORTS:
         sort = "best"
     # "Only members with an open place" is on by default on Find a Mentor.
-    open_only = target_role == Role.MENTOR if suggested else _first(params, "open") == "1"
+    open_only = target_role == Role.MENTOR if not explicit else _first(params, "open") == "1"
 
     raw_page = _first(params, "page", "1")
     try:
@@ -149,4 +218,63 @@ def build(params, *, searcher, own_option_ids: list[int], target_role: str) -> F
         page=page,
     )
     selected = set().union(*filters.values()) if filters else set()
-    return FindForm(query, categories, selected, keyword, suggested, messages)
+    form = FindForm(query, categories, selected, keyword, suggested, messages)
+    form.rebuild = partial(
+        build, searcher=searcher, own_option_ids=own_option_ids, target_role=target_role
+    )
+    _spell_out(form, set_aside)
+    return form
+
+
+def _spell_out(form: FindForm, set_aside: dict[int, set[int]]):
+    """The search as URL parameters, each active criterion or filter as a chip holding the same
+    search without it, and the way back to criteria a keyword search set aside."""
+    query = form.query
+    open_filter = query.open_only and query.target_role == Role.MENTOR
+    options = [option for category in form.categories for option in category.active_options]
+    rest = [
+        (name, value)
+        for name, value in [
+            ("q", form.keyword),
+            ("country", query.country),
+            ("tz", query.time_zone),
+            ("open", "1" if open_filter else ""),
+            ("sort", "" if query.sort == "best" else query.sort),
+        ]
+        if value
+    ]
+    chosen = [("o", str(option.pk)) for option in options if option.pk in form.selected]
+    form.params = [("s", "1"), *([("sg", "1")] if form.suggested else []), *chosen, *rest]
+
+    def chip(label, change, name, value):
+        return Chip(label, change, [pair for pair in form.params if pair != (name, value)])
+
+    chips = []
+    if form.keyword:
+        chips.append(chip(f"“{form.keyword}”", f"remove “{form.keyword}”", "q", form.keyword))
+    chips += [
+        chip(option.label, f"remove {option.label}", "o", str(option.pk))
+        for option in options
+        if option.pk in form.selected
+    ]
+    if query.country:
+        name = country_name(query.country)
+        chips.append(chip(name, f"remove {name}", "country", query.country))
+    if query.time_zone:
+        name = query.time_zone.replace("_", " ")
+        chips.append(chip(name, f"remove the time zone {name}", "tz", query.time_zone))
+    if open_filter:
+        chips.append(
+            chip("With an open place", "also show those without an open place", "open", "1")
+        )
+    form.chips = chips
+    form.filter_count = len(chips) - bool(form.keyword)  # the keywords have their own box
+    form.clear_params = [("s", "1"), *[pair for pair in rest if pair[0] == "sort"]]
+    if set_aside:
+        kept = set().union(*set_aside.values())
+        form.set_aside = [option.label for option in options if option.pk in kept]
+        form.keep_params = [
+            ("s", "1"),
+            *[("o", str(option.pk)) for option in options if option.pk in kept],
+            *rest,
+        ]

@@ -14,6 +14,7 @@ import bisect
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,7 +25,16 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from members.models import Profile, ProfileSummary
-from mentoring.matching import CategoryRule, Match, match_score
+from mentoring.matching import (
+    AHEAD,
+    AHEAD_CREDIT,
+    PREFERENCE,
+    CategoryRule,
+    Match,
+    best_ahead_credit,
+    level_of,
+    match_score,
+)
 from mentoring.models import (
     CriterionOption,
     Enrollment,
@@ -228,6 +238,7 @@ class RoleIndex:
         self._name_rank = None
         self._places = None
         self._matrix_f32 = None
+        self._levels = {}
 
     @property
     def matrix_f32(self):
@@ -295,6 +306,13 @@ class RoleIndex:
             )
         return self._places
 
+    def levels(self, levels: tuple[int, ...], *, mentor: bool) -> np.ndarray:
+        """Every row's level in an ordered category (matching.level_of), -1 for none."""
+        key = (levels, mentor)
+        if key not in self._levels:
+            self._levels[key] = level_array(self, self.matrix, levels, mentor=mentor)
+        return self._levels[key]
+
     def options_of(self, row) -> set[int]:
         return {self.option_ids[col] for col in np.flatnonzero(self.matrix[row])}
 
@@ -356,6 +374,9 @@ class Results:
     facets: dict[int, int]  # option id -> how many results choosing it alone in its category gives
     countries: list[str]
     time_zones: list[str]
+    # When nobody matches: how many each of run()'s alternatives (the search without one of its
+    # criteria) would find, in their order.
+    alternatives: list[int] = field(default_factory=list)
 
 
 def _any_of(index, option_ids):
@@ -365,11 +386,52 @@ def _any_of(index, option_ids):
     return index.matrix[:, cols].any(axis=1)
 
 
-def run(query: Query) -> Results:
+def level_array(index, matrix, levels, *, mentor: bool) -> np.ndarray:
+    """matching.level_of over the rows of `matrix` (the index's columns): the rank of each row's
+    highest (mentor) or lowest (mentee) option among `levels`, -1 for none."""
+    ranked = [(rank, index.col_of[o]) for rank, o in enumerate(levels) if o in index.col_of]
+    result = np.full(len(matrix), -1, dtype=np.int64)
+    # Later assignments win: ascending ranks leave the highest, descending the lowest.
+    for rank, col in ranked if mentor else reversed(ranked):
+        result[matrix[:, col]] = rank
+    return result
+
+
+def _satisfies(index, rule, option_ids, target_role):
+    """Rows that meet the searcher's options in one category: any of them; in a "mentor ahead"
+    category, on the right side of the searcher's level (mentors at or above it, mentees at or
+    below it), as mentoring/matching.py documents."""
+    if rule is None or rule.kind != AHEAD:
+        return _any_of(index, option_ids)
+    finding_mentors = target_role == Role.MENTOR
+    own = level_of(option_ids, rule.levels, mentor=not finding_mentors)
+    if own is None:
+        return np.zeros(len(index.texts), dtype=bool)
+    theirs = index.levels(rule.levels, mentor=finding_mentors)
+    return theirs >= own if finding_mentors else (theirs >= 0) & (theirs <= own)
+
+
+def _ahead_counts(index, rule, rows_mask, target_role) -> np.ndarray:
+    """Per level of an ordered category, how many of `rows_mask` _satisfies() it alone: the
+    members at each level, summed upwards (mentors at or above) or downwards (mentees at or
+    below)."""
+    finding_mentors = target_role == Role.MENTOR
+    theirs = index.levels(rule.levels, mentor=finding_mentors)[rows_mask]
+    per_level = np.bincount(theirs[theirs >= 0], minlength=len(rule.levels))
+    return per_level[::-1].cumsum()[::-1] if finding_mentors else per_level.cumsum()
+
+
+def run(query: Query, alternatives: Iterable[Query] = ()) -> Results:
+    """Search. `alternatives` are read, and counted, only when nobody matches `query`."""
     index = index_for(query.target_role)
     # A catch-up in another thread of this process replaces arrays; search one consistent state.
     with index.lock:
-        return _run(index, query)
+        results = _run(index, query)
+        if not results.total:
+            results.alternatives = [
+                _run(index, other, count_only=True).total for other in alternatives
+            ]
+        return results
 
 
 def participating_mask(index: RoleIndex, today: date):
@@ -396,7 +458,7 @@ def open_places_of(index: RoleIndex):
     return np.maximum(index.capacity.astype(np.int32) - index.active_count, 0)
 
 
-def _run(index: RoleIndex, query: Query) -> Results:
+def _run(index: RoleIndex, query: Query, *, count_only=False) -> Results:
     # Who may be listed at all: participating on the site's date, not the searcher.
     base = participating_mask(index, query.today or timezone.localdate()) & (
         index.user_ids != query.searcher_user_id
@@ -408,30 +470,49 @@ def _run(index: RoleIndex, query: Query) -> Results:
         base &= index.country == query.country
     if query.time_zone:
         base &= index.time_zone == query.time_zone
+    rules = {category.id: category for category in query.categories}
     for category in query.categories:
         if category.must_match and query.criteria.get(category.id):
-            base &= _any_of(index, query.criteria[category.id])
+            base &= _satisfies(index, category, query.criteria[category.id], query.target_role)
     for word in query.words:
         base &= index.rows_containing(word)
 
-    category_masks = {cid: _any_of(index, opts) for cid, opts in query.filters.items() if opts}
+    category_masks = {
+        cid: _satisfies(index, rules.get(cid), opts, query.target_role)
+        for cid, opts in query.filters.items()
+        if opts
+    }
     final = base.copy()
     for mask in category_masks.values():
         final &= mask
+    if count_only:
+        return Results(int(final.sum()), 1, 1, [], {}, [], [])
 
     # Facets: for each category, the results as if only the other categories filtered. Categories
     # without a filter of their own all see `final`, so at most one count per filtered category
-    # plus one; each count is a single matrix product.
+    # plus one; each count is a single matrix product. An ordered ("mentor ahead") category counts
+    # by the direction its filter uses, not by equal options.
     facets = {}
+    others_for = {}
     counts_for = {}
     for category_id, option_ids in query.options_by_category.items():
         key = category_id if category_id in category_masks else None
-        if key not in counts_for:
+        if key not in others_for:
             others = base.copy()
             for other_id, mask in category_masks.items():
                 if other_id != key:
                     others &= mask
-            counts_for[key] = others.astype(np.float32) @ index.matrix_f32
+            others_for[key] = others
+        rule = rules.get(category_id)
+        if rule is not None and rule.kind == AHEAD:
+            counts = _ahead_counts(index, rule, others_for[key], query.target_role)
+            rank = {option_id: r for r, option_id in enumerate(rule.levels)}
+            for option_id in option_ids:
+                if option_id in rank:
+                    facets[option_id] = int(counts[rank[option_id]])
+            continue
+        if key not in counts_for:
+            counts_for[key] = others_for[key].astype(np.float32) @ index.matrix_f32
         counts = counts_for[key]
         for option_id in option_ids:
             col = index.col_of.get(option_id)
@@ -480,42 +561,63 @@ def _by_category(
 
 
 def score_rows(index: RoleIndex, rows, query: Query) -> np.ndarray:
-    """match_score() for many rows at once, with the same formula (tests hold them equal).
+    """match_score() for many rows at once: the same formula with the same arithmetic in the same
+    order, category by category (tests hold them equal).
 
     Two matrix products give, per row and category, the options shared with the searcher
-    (overlap) and the options the candidate chose in that category (offered).
+    (overlap) and the options the candidate chose in that category; ordered categories compare
+    each row's level with the searcher's.
     """
-    from mentoring.matching import MENTEE_SIDE, MENTOR_SIDE
-
+    searcher_is_mentee = query.target_role == Role.MENTOR
     scoring = [
         c
         for c in query.categories
         if not c.must_match and c.weight > 0 and query.criteria.get(c.id)
     ]
+    earned = np.zeros(len(rows), dtype=np.float64)
+    total = np.zeros(len(rows), dtype=np.float64)
     if not scoring or not len(rows):
-        return np.zeros(len(rows), dtype=np.float64)
+        return earned
     n_cols = index.matrix.shape[1]
     wanted = np.zeros((n_cols, len(scoring)), dtype=np.float32)
     in_category = np.zeros((n_cols, len(scoring)), dtype=np.float32)
-    wanted_counts = np.zeros(len(scoring), dtype=np.float64)
-    weights = np.array([c.weight for c in scoring], dtype=np.float64)
     for j, category in enumerate(scoring):
-        chosen = query.criteria[category.id]
-        wanted_counts[j] = len(chosen)
-        for option_id in chosen:
+        for option_id in query.criteria[category.id]:
             if option_id in index.col_of:
                 wanted[index.col_of[option_id], j] = 1
         for option_id in query.options_by_category.get(category.id, []):
             if option_id in index.col_of:
                 in_category[index.col_of[option_id], j] = 1
-    sub = index.matrix_f32[rows]
-    overlap = (sub @ wanted).astype(np.float64)
-    offered = (sub @ in_category).astype(np.float64)
-    searcher_side = overlap / wanted_counts
-    candidate_side = np.divide(overlap, offered, out=np.zeros_like(overlap), where=offered > 0)
-    if query.target_role == Role.MENTOR:
-        mentee_side, mentor_side = searcher_side, candidate_side
-    else:
-        mentee_side, mentor_side = candidate_side, searcher_side
-    earned = (MENTEE_SIDE * mentee_side + MENTOR_SIDE * mentor_side) @ weights
-    return np.rint(100 * earned / weights.sum())
+    sub_f32 = index.matrix[rows].astype(np.float32)  # quicker than indexing matrix_f32
+    overlap = (sub_f32 @ wanted).astype(np.float64)
+    chosen = (sub_f32 @ in_category).astype(np.float64)
+    credits = np.array(AHEAD_CREDIT, dtype=np.float64)
+    for j, category in enumerate(scoring):
+        weight = category.weight
+        criteria = query.criteria[category.id]
+        if category.kind == AHEAD:
+            own = level_of(criteria, category.levels, mentor=not searcher_is_mentee)
+            if own is None:
+                continue
+            total += weight
+            theirs = index.levels(category.levels, mentor=searcher_is_mentee)[rows]
+            steps = theirs - own if searcher_is_mentee else own - theirs
+            credit = np.where(
+                (theirs >= 0) & (steps >= 0), credits[np.clip(steps, 0, len(credits) - 1)], 0.0
+            )
+            best = best_ahead_credit(own, category.levels, searcher_is_mentee=searcher_is_mentee)
+            earned += weight * (credit / best)
+        elif category.kind == PREFERENCE:
+            shared = overlap[:, j] > 0
+            total += np.where(shared, weight, 0)
+            earned += np.where(shared, weight * 1.0, 0.0)
+        else:
+            total += weight
+            mentee_count = (
+                np.full(len(rows), float(len(criteria))) if searcher_is_mentee else chosen[:, j]
+            )
+            earned += weight * np.divide(
+                overlap[:, j], mentee_count, out=np.zeros(len(rows)), where=mentee_count > 0
+            )
+    percent = np.divide(100 * earned, total, out=np.zeros(len(rows)), where=total > 0)
+    return np.rint(percent)

@@ -6,13 +6,14 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 
 from members.models import Profile, User, country_name, last_active_phrase
 from mentoring import find as find_params
 from mentoring import matching, search
 from mentoring.forms import EnrollmentForm, ParticipationForm
 from mentoring.models import Enrollment, ProgramSettings, Role
-from mentoring.profile import ribbon
+from mentoring.profile import pending_requests, ribbon
 from mentoring.services import enrollment as enrollment_service
 from mentoring.services import errors
 
@@ -60,12 +61,21 @@ def enroll(request, role):
         except errors.EnrollmentError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request,
-                f"Your {context['label']} enrollment has been saved."
-                if was_enrolled
-                else f"You are enrolled as a {context['label']}. Welcome!",
-            )
+            if was_enrolled:
+                messages.success(request, f"Your {context['label']} enrollment has been saved.")
+            else:
+                # Straight on to what enrolling is for: the search for the other role.
+                other = Role.MENTEE if role == Role.MENTOR else Role.MENTOR
+                messages.success(
+                    request,
+                    format_html(
+                        'You are enrolled as a {}. Welcome! <a class="button message-action" '
+                        'href="{}">Find a {}</a>',
+                        context["label"],
+                        reverse(f"mentoring:find_{other}"),
+                        program.role_label(other),
+                    ),
+                )
             return redirect("mentoring:enroll", role=role)
     return render(request, "mentoring/enroll.html", context | {"form": form})
 
@@ -145,25 +155,30 @@ def find(request, target_role):
         own_option_ids=[option_id for _, option_id in own if option_id is not None],
         target_role=target_role,
     )
-    results = search.run(form.query)
-    page_params = request.GET.copy()
-    page_params.pop("page", None)
-    if "s" not in page_params:
-        page_params["s"] = "1"
-        page_params.setlist("o", [str(o) for o in sorted(form.selected)])
-        if form.query.open_only:
-            page_params["open"] = "1"
+    # When nobody matches, the page offers the one change that gives the most results: the search
+    # counts, for each chip, the same search without it.
+    results = search.run(form.query, (form.query_without(chip) for chip in form.chips))
+    relaxation = None
+    if results.alternatives:
+        count, chip = max(
+            zip(results.alternatives, form.chips, strict=True), key=lambda pair: pair[0]
+        )
+        if count:
+            relaxation = {"count": count, "chip": chip}
     context |= {
         "form": form,
         "results": results,
         "rows": _result_rows(results, form, program),
-        "page_query": page_params.urlencode(),
+        "relaxation": relaxation,
+        "page_query": form.page_query,
         "sort_choices": SORT_CHOICES,
         "country_choices": [(code, country_name(code)) for code in results.countries],
         "time_zone_choices": [(tz, tz.replace("_", " ")) for tz in results.time_zones],
     }
-    # With htmx the form swaps #find in place (hx-select) and pushes the URL; without it, a plain
-    # GET form reloads the page. Either way the server renders the same page.
+    # Without JavaScript the GET form reloads the page. With htmx, a change in the filters swaps
+    # #find-results and the filters' own counts in place, so that an open filters panel stays
+    # open; submitting (Search, Apply filters) swaps all of #find, which closes it. The address
+    # follows either way, and the server renders the same page.
     return render(request, "mentoring/find.html", context)
 
 
@@ -184,6 +199,7 @@ def _result_rows(results, form, program):
         .values_list("pk", "both", "profile__last_active_at")
     }
     labels = {o.pk: o.label for c in form.categories for o in c.active_options}
+    pending = pending_requests(form.query.searcher_user_id, facts, target_role) if facts else {}
     rows = []
     for hit in results.hits:
         profile = hit.card
@@ -206,6 +222,7 @@ def _result_rows(results, form, program):
                     ribbon(role, program) for role in sorted(roles, key=lambda r: r != Role.MENTOR)
                 ],
                 "has_place": places is None or places > 0,
+                "pending": pending.get(profile.user_id),
                 "places": None
                 if places is None
                 else (

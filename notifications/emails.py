@@ -5,10 +5,14 @@ worker send it, in the caller's transaction).
 Two kinds: `send_templated` for news a member must have (a request answered, a relationship
 started), always sent; `send_reminder` for reminders, which follow the member's preferences
 (off, at once, or in a weekly digest) and carry a one-click unsubscribe.
+
+An email to a member prints its dates and times in the member's own time zone (`time_zone_of`),
+whoever's request caused it; to anyone else, in the site's TIME_ZONE.
 """
 
 import logging
-from datetime import timedelta
+import zoneinfo
+from datetime import timedelta, tzinfo
 
 from django.conf import settings
 from django.core import signing
@@ -37,9 +41,47 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+DEFAULT_PROGRAM_NAME = "Mentor Match"
+_program_name_source = None
+
+
+def register_program_name(source) -> None:
+    """The app that keeps the program's settings says where its name comes from (mentoring, in
+    MentoringConfig.ready()): notifications imports no app above it."""
+    global _program_name_source
+    _program_name_source = source
+
+
+def program_name() -> str:
+    """The program's name as staff set it ("AHRMM Mentor Match"), for every email's layout and
+    subject line (account emails too: members.adapter)."""
+    return _program_name_source() if _program_name_source else DEFAULT_PROGRAM_NAME
+
+
+def time_zone_of(member) -> tzinfo:
+    """The zone a member reads dates and times in: the one on their profile, else the site's
+    TIME_ZONE (also for a visitor, or an address that is no member's). members.middleware uses
+    it for pages. Read as `member.profile.time_zone`, so that notifications imports no members."""
+    name = getattr(getattr(member, "profile", None), "time_zone", "")
+    if name:
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass  # a zone the system's database no longer has: the site's, not an error page
+    return timezone.get_default_timezone()
+
+
+def _member_at(address: str):
+    """The member whose account address this is, if any (with their profile, for the zone)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(email__iexact=address).select_related("profile").first()
+
+
 def _email_context(context: dict, fragment: bool) -> dict:
     return {
         "site_url": settings.SITE_URL,
+        "program_name": program_name(),
         "preferences_url": absolute_url(reverse("notifications:preferences")),
         "html_layout": "emails/fragment.html" if fragment else "emails/base.html",
         "text_layout": "emails/fragment.txt" if fragment else "emails/base.txt",
@@ -47,9 +89,17 @@ def _email_context(context: dict, fragment: bool) -> dict:
     }
 
 
-def render(name: str, context: dict, *, fragment: bool = False) -> tuple[str, str, str]:
+def render(
+    name: str, context: dict, *, fragment: bool = False, recipient=None
+) -> tuple[str, str, str]:
     """(subject, text, html) of the named trio; a fragment leaves out the layout, for a digest.
-    A staff-edited version of the email, if any, replaces the trio."""
+    A staff-edited version of the email, if any, replaces the trio. Dates and times print in the
+    recipient's time zone (the site's when there is no recipient member)."""
+    with timezone.override(time_zone_of(recipient)):
+        return _render(name, context, fragment=fragment)
+
+
+def _render(name: str, context: dict, *, fragment: bool) -> tuple[str, str, str]:
     edited = catalog.edited(name)
     if edited is not None:
         try:
@@ -96,9 +146,11 @@ def _send(to, subject, text, html, *, reply_to="", headers=None):
     message.send()
 
 
-def send_templated(name: str, to: str, context: dict, *, reply_to: str = "") -> None:
-    subject, text, html = render(name, context)
-    _send(to, subject, text, html, reply_to=reply_to)
+def send_templated(name: str, to, context: dict, *, reply_to: str = "") -> None:
+    """`to`: the member (a user), or an address; a member's address is read in their zone."""
+    recipient = _member_at(to) if isinstance(to, str) else to
+    subject, text, html = render(name, context, recipient=recipient)
+    _send(to if isinstance(to, str) else to.email, subject, text, html, reply_to=reply_to)
 
 
 def unsubscribe_url(user) -> str:
@@ -128,10 +180,10 @@ def send_reminder(user, name: str, context: dict) -> str:
         return "off"
     context = {**context, "unsubscribe_url": unsubscribe_url(user), "is_reminder": True}
     if preferences.frequency == Preferences.Frequency.WEEKLY:
-        subject, text, html = render(name, context, fragment=True)
+        subject, text, html = render(name, context, fragment=True, recipient=user)
         DigestItem.objects.create(user=user, subject=subject, body=text, html=html)
         return "digest"
-    subject, text, html = render(name, context)
+    subject, text, html = render(name, context, recipient=user)
     _send(user.email, subject, text, html, headers=_unsubscribe_headers(context))
     return "sent"
 
@@ -170,7 +222,7 @@ def send_due_digests(now=None) -> int:
                 continue
             if preferences.reminders:
                 context = {"items": items, "unsubscribe_url": unsubscribe_url(preferences.user)}
-                subject, text, html = render("digest", context)
+                subject, text, html = render("digest", context, recipient=preferences.user)
                 _send(
                     preferences.user.email,
                     subject,

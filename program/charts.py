@@ -86,6 +86,8 @@ def supply_demand_bars(rows: list[dict], *, limit=12, width=720) -> dict:
                 "supply_y": y + 13,
                 "demand": row["demand"],
                 "supply": row["supply"],
+                # In a "mentor ahead" category a level's supply is the mentors at or above it.
+                "offering": "at or above" if row.get("ahead") else "",
                 "gap": row["gap"],
                 "short": row["gap"] > 0,
             }

@@ -8,7 +8,9 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from mentoring.matching import level_of
 from mentoring.models import (
+    CriterionKind,
     CriterionOption,
     Enrollment,
     EnrollmentChoice,
@@ -50,7 +52,7 @@ class Figures:
     )  # [{"month": date, "requests", "accepted", "completed"}]
     supply_demand: list = field(
         default_factory=list
-    )  # [{"option", "category", "supply", "demand", "gap"}]
+    )  # [{"option", "category", "supply", "demand", "gap", "ahead"}]
 
 
 def _bounds(start: date, end: date):
@@ -162,15 +164,24 @@ def compute(start: date, end: date, now=None) -> Figures:
 
 def supply_and_demand() -> list[dict]:
     """Per criterion option: participating mentors offering it against enrolled mentees seeking it,
-    biggest shortfall first — whom to recruit."""
+    biggest shortfall first — whom to recruit.
+
+    In a "mentor ahead" category (career stage, years of experience) a mentee at a level is served
+    by any mentor at or above it (mentoring/matching.py), so a level's supply is the mentors at
+    that level or higher, each member at their level as the match score reads it (matching.level_of).
+    Juniors seeking are then covered by seniors offering, and an entry level is named for recruiting
+    only when there are too few mentors at all.
+    """
     participating_mentors = Enrollment.objects.participating().filter(role=Role.MENTOR)
+    choices = EnrollmentChoice.objects.filter(
+        Q(enrollment__in=participating_mentors)
+        | Q(enrollment__role=Role.MENTEE, enrollment__in=Enrollment.objects.enrolled()),
+        option__is_active=True,
+        option__category__is_active=True,
+    )
+    ahead = Q(option__category__kind=CriterionKind.MENTOR_AHEAD)
     rows = (
-        EnrollmentChoice.objects.filter(
-            Q(enrollment__in=participating_mentors)
-            | Q(enrollment__role=Role.MENTEE, enrollment__in=Enrollment.objects.enrolled()),
-            option__is_active=True,
-            option__category__is_active=True,
-        )
+        choices.exclude(ahead)
         .values("option_id", "enrollment__role")
         .annotate(n=Count("pk"))
         .values_list("option_id", "enrollment__role", "n")
@@ -178,6 +189,9 @@ def supply_and_demand() -> list[dict]:
     counts: dict[int, dict[str, int]] = {}
     for option_id, role, n in rows:
         counts.setdefault(option_id, {})[role] = n
+    for option_id, supply, demand in _ahead_supply_and_demand(choices.filter(ahead)):
+        if supply or demand:
+            counts[option_id] = {Role.MENTOR: supply, Role.MENTEE: demand}
     options = CriterionOption.objects.filter(pk__in=counts).select_related("category")
     result = [
         {
@@ -185,6 +199,7 @@ def supply_and_demand() -> list[dict]:
             "category": option.category.name,
             "supply": counts[option.pk].get(Role.MENTOR, 0),
             "demand": counts[option.pk].get(Role.MENTEE, 0),
+            "ahead": option.category.kind == CriterionKind.MENTOR_AHEAD,
         }
         for option in options
     ]
@@ -192,3 +207,35 @@ def supply_and_demand() -> list[dict]:
         row["gap"] = row["demand"] - row["supply"]
     result.sort(key=lambda row: (-row["gap"], row["category"], row["option"]))
     return result
+
+
+def _ahead_supply_and_demand(choices):
+    """(option id, mentors at or above it, mentees at it) for each level of the active "mentor
+    ahead" categories, from the given choices in those categories."""
+    levels = {}  # category id -> active option ids, lowest first, ordered as the search does
+    for category_id, option_id, _, _ in sorted(
+        CriterionOption.objects.filter(
+            category__kind=CriterionKind.MENTOR_AHEAD, category__is_active=True, is_active=True
+        ).values_list("category_id", "pk", "order", "label"),
+        key=lambda row: (row[0], row[2], row[3]),
+    ):
+        levels.setdefault(category_id, []).append(option_id)
+    chosen: dict[tuple, set[int]] = {}
+    for enrollment_id, role, category_id, option_id in choices.values_list(
+        "enrollment_id", "enrollment__role", "option__category_id", "option_id"
+    ):
+        chosen.setdefault((enrollment_id, role, category_id), set()).add(option_id)
+    mentors_at: dict[int, list[int]] = {cid: [0] * len(opts) for cid, opts in levels.items()}
+    mentees_at: dict[int, list[int]] = {cid: [0] * len(opts) for cid, opts in levels.items()}
+    for (_, role, category_id), options in chosen.items():
+        if category_id not in levels:
+            continue
+        is_mentor = role == Role.MENTOR
+        level = level_of(options, levels[category_id], mentor=is_mentor)
+        if level is not None:
+            (mentors_at if is_mentor else mentees_at)[category_id][level] += 1
+    for category_id, options in levels.items():
+        at_or_above = 0
+        for rank in reversed(range(len(options))):
+            at_or_above += mentors_at[category_id][rank]
+            yield options[rank], at_or_above, mentees_at[category_id][rank]

@@ -261,17 +261,17 @@ def anonymous_only(url, signed_in, **options) -> Entry:
     return entry(url, 200, signed_in, signed_in, signed_in, signed_in, **options)
 
 
-PROFILE_EDIT = redirect("/profile/")  # allauth sends a signed-in member to LOGIN_REDIRECT_URL
+HOME = redirect("/")  # allauth sends a signed-in member to LOGIN_REDIRECT_URL, the home page
 PLAN = {"rhythm": "weekly", "meeting_format": "video", "planned_months": 3, "goals": "Mine"}
 REASON = {"reason": "Asked by the member on the phone"}
 
 MATRIX: dict[str, Entry] = {
     "home": everyone(lambda w: "/"),
     # allauth
-    "account_login": anonymous_only(lambda w: "/accounts/login/", PROFILE_EDIT),
+    "account_login": anonymous_only(lambda w: "/accounts/login/", HOME),
     "account_logout": entry(lambda w: "/accounts/logout/", redirect("/"), 200, 200, 200, 200),
     "account_inactive": everyone(lambda w: "/accounts/inactive/"),
-    "account_signup": anonymous_only(lambda w: "/accounts/signup/", PROFILE_EDIT),
+    "account_signup": anonymous_only(lambda w: "/accounts/signup/", HOME),
     "account_reauthenticate": members_only(lambda w: "/accounts/reauthenticate/"),
     "account_request_reauthentication_code": members_only(
         lambda w: "/accounts/reauthenticate/code/"
@@ -292,7 +292,7 @@ MATRIX: dict[str, Entry] = {
     "account_confirm_login_code": entry(
         lambda w: "/accounts/login/code/confirm/",
         redirect("/accounts/login/"),
-        *[PROFILE_EDIT] * 4,
+        *[HOME] * 4,
     ),
     "account_confirm_email": everyone(lambda w: f"/accounts/confirm-email/{w.email_key()}/"),
     "account_reset_password_from_key_done": everyone(

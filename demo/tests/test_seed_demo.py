@@ -1,11 +1,16 @@
 """seed_demo: realistic, deterministic members and demo logins; running it again adds nothing."""
 
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
+from PIL import Image
 
+from demo import seed
 from demo.names import STATE_REGION
 from demo.seed import DEMO_ACCOUNTS, DEMO_MEMBER_PASSWORD, demo_email
 from members.models import Profile, User
@@ -13,6 +18,13 @@ from mentoring.models import Enrollment, EnrollmentStatus, MentoringRequest, Rel
 from mentoring.services.enrollment import check_options
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def few_photos(monkeypatch):
+    """Photos for the first 10 members here, not 400: drawing and storing them is most of a
+    seed's time, and the tests below that look at photos need no more."""
+    monkeypatch.setattr(seed, "PHOTO_MEMBERS", 10)
 
 
 def profiles_snapshot():
@@ -190,3 +202,74 @@ def test_the_demo_is_old_enough_for_every_follow_up_rule_to_fire():
     recipients = {m.to[0] for m in mail.outbox}
     assert {"mentor@example.org", "mentee@example.org"} <= recipients
     assert run_follow_up() == dict.fromkeys(counts, 0), "a second run sends nothing"
+
+
+# --- Photos, bios, last active ----------------------------------------------------------------
+
+
+def stored_size(field_file):
+    with field_file.storage.open(field_file.name) as handle:
+        image = Image.open(handle)
+        return image.format, image.size
+
+
+def test_the_demo_logins_have_photos_and_bios_and_the_mentor_was_here_today():
+    call_command("seed_demo", members=0)
+
+    for account in DEMO_ACCOUNTS:
+        profile = Profile.objects.get(user__email=account.email)
+        assert stored_size(profile.photo) == ("JPEG", (400, 400))
+        assert stored_size(profile.photo_thumb) == ("JPEG", (96, 96))
+        assert len(profile.bio) > 100 and "\n\n" in profile.bio
+    mentor = Profile.objects.get(user__email="mentor@example.org")
+    assert timezone.now() - mentor.last_active_at < timedelta(days=1)
+
+
+def test_a_demo_login_keeps_what_it_changed_when_seeded_again():
+    call_command("seed_demo", members=0)
+    profile = Profile.objects.get(user__email="mentor@example.org")
+    photo = profile.photo.name
+    Profile.objects.filter(pk=profile.pk).update(bio="My own words.", last_active_at=timezone.now())
+
+    call_command("seed_demo", members=0)
+
+    profile.refresh_from_db()
+    assert (profile.photo.name, profile.bio) == (photo, "My own words.")
+    assert timezone.now() - profile.last_active_at < timedelta(minutes=1)
+
+
+def test_a_bounded_number_of_members_have_photos():
+    # The first PHOTO_MEMBERS members (400; 10 in these tests) but every fifth.
+    call_command("seed_demo", members=15)
+
+    with_photo = {
+        int(email[6:12])
+        for email in Profile.objects.filter(user__email__endswith="@demo.example.org")
+        .exclude(photo="")
+        .values_list("user__email", flat=True)
+    }
+    assert with_photo == {1, 2, 3, 4, 6, 7, 8, 9}
+    files = sorted(Profile.objects.exclude(photo="").values_list("photo", "photo_thumb"))
+    call_command("seed_demo", members=15)
+    assert sorted(Profile.objects.exclude(photo="").values_list("photo", "photo_thumb")) == files
+
+
+def photo_bytes(email):
+    photo = Profile.objects.get(user__email=email).photo
+    with photo.storage.open(photo.name) as handle:
+        return handle.read()
+
+
+def test_a_members_photo_is_drawn_the_same_for_a_seed_and_differently_for_another():
+    call_command("seed_demo", members=2, seed=3)
+    first = photo_bytes(demo_email(1))
+    User.objects.all().delete()
+
+    call_command("seed_demo", members=2, seed=3)
+    again = photo_bytes(demo_email(1))
+    User.objects.all().delete()
+    call_command("seed_demo", members=2, seed=4)
+
+    assert again == first
+    assert photo_bytes(demo_email(1)) != first
+    assert photo_bytes(demo_email(1)) != photo_bytes(demo_email(2))

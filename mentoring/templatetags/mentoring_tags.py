@@ -42,24 +42,49 @@ def select_options(choices, selected):
     )
 
 
+def badge(role, label, name, href, pending):
+    """The Mentor/Mentee badge under a member's photo (the FAQ's), as the action it is: "Request
+    as mentor", with an accessible name that begins with that visible text (WCAG 2.5.3); greyed
+    without `href` (no open place). While a request between the two waits for an answer, that
+    request instead: "Request sent · 3 days ago · Withdraw", or "Asked you · … · Answer"."""
+    who = escape(name)
+    if pending:
+        if pending["sent"]:
+            what, act, whose = "Request sent", "Withdraw", f" your request to {who}"
+        else:
+            what, act, whose = "Asked you", "Answer", f" the request from {who}"
+        return (
+            f'<p class="request-pending">{what} · {escape(pending["ago"])} · '
+            f'<a href="{escape(pending["url"])}">{act}<span class="visually-hidden">{whose}</span></a></p>'
+        )
+    text = f"Request as {escape(label.lower())}"
+    if not href:
+        return f'<span class="role-badge role-badge-disabled" aria-disabled="true">{text}</span>'
+    return (
+        f'<a class="role-badge role-badge-{escape(role)}" href="{escape(href)}" '
+        f'aria-label="{text}: {who}">{text}</a>'
+    )
+
+
+@register.simple_tag
+def request_badge(action):
+    """badge() for an action from mentoring.profile (the profile page)."""
+    return mark_safe(  # noqa: S308 - badge() escapes every value
+        badge(action["role"], action["label"], action["name"], action["href"], action["pending"])
+    )
+
+
 @register.simple_tag
 def result_rows(rows, target_role, target_label):
-    """The result list's rows (prepared by views._result_rows). The Mentor/Mentee badge under the
-    photo sends a request."""
-    label = escape(target_label)
+    """The result list's rows (prepared by views._result_rows), each with the badge under the
+    photo."""
     request_url = reverse("mentoring:send_request", args=[target_role, 987654321])
     parts = []
     for row in rows:
-        if row["has_place"]:
-            href = escape(request_url.replace("987654321", str(row["profile"].user_id)))
-            badge = (
-                f'<a class="role-badge role-badge-{escape(target_role)}" href="{href}" '
-                f'aria-label="Request {escape(row["name"])} as your {label.lower()}">{label}</a>'
-            )
-        else:
-            badge = (
-                f'<span class="role-badge role-badge-disabled" aria-disabled="true">{label}</span>'
-            )
+        href = request_url.replace("987654321", str(row["profile"].user_id))
+        action = badge(
+            target_role, target_label, row["name"], href if row["has_place"] else "", row["pending"]
+        )
         where = " · ".join(p for p in (row["location"], row["last_active"]) if p)
         location = f'<div class="muted">{escape(where)}</div>' if where else ""
         places = ""
@@ -67,11 +92,13 @@ def result_rows(rows, target_role, target_label):
             css = "places" if row["has_place"] else "places places-full"
             places = f'<p class="{css}">{escape(row["places"])}</p>'
         parts.append(
-            f'<li class="result"><div class="result-photo">{avatar(row["profile"], "thumb", True)}{badge}</div>'
+            f'<li class="result"><div class="result-photo">{avatar(row["profile"], "thumb", True)}{action}</div>'
             f'<div class="result-body"><a class="member-name" href="{escape(row["url"])}">{escape(row["name"])}</a>'
             f'{ribbons(row["ribbons"])}<div class="muted">{escape(row["subtitle"])}</div>{location}'
             f'<p class="explanation">{escape(row["explanation"])}</p>{places}</div>'
-            f'<div class="score" aria-label="Match score {row["score"]} out of 100">'
-            f'<span class="score-number">{row["score"]}</span><span class="score-label">match</span></div></li>'
+            # The score is a percentage of what the searcher asked for (mentoring/matching.py).
+            f'<div class="score" aria-label="{row["score"]} % match">'
+            f'<span class="score-number">{row["score"]}<span class="score-unit">&nbsp;%</span></span>'
+            f'<span class="score-label">match</span></div></li>'
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or a number

@@ -40,6 +40,7 @@ def test_staff_add_an_option_and_reorder_a_category(admin_client):
         "mentor_help_text": "",
         "mentee_help_text": "",
         "applies_to": "both",
+        "kind": "preference",
         "multiple": "on",
         "weight": 1,
         "order": 5,
@@ -113,13 +114,14 @@ def test_a_weight_above_ten_is_refused(admin_client):
     assert category.weight == 1
 
 
-def test_program_settings_page_edits_the_role_names(admin_client):
+def test_program_settings_page_edits_the_program_and_role_names(admin_client):
     from mentoring.models import ProgramSettings
 
     program = ProgramSettings.current()
     response = admin_client.post(
         f"/admin/mentoring/programsettings/{program.pk}/change/",
         {
+            "program_name": "AHRMM Mentor Match",
             "mentor_label": "Guide",
             "mentor_label_plural": "Guides",
             "mentee_label": "Protégé",
@@ -137,7 +139,7 @@ def test_program_settings_page_edits_the_role_names(admin_client):
 
     assert response.status_code == 302
     program.refresh_from_db()
-    assert program.mentor_label == "Guide"
+    assert (program.program_name, program.mentor_label) == ("AHRMM Mentor Match", "Guide")
 
 
 def test_staff_set_the_follow_up_days_in_order(admin_client):
@@ -145,6 +147,7 @@ def test_staff_set_the_follow_up_days_in_order(admin_client):
 
     program = ProgramSettings.current()
     data = {
+        "program_name": "Mentor Match",
         "mentor_label": "Mentor",
         "mentor_label_plural": "Mentors",
         "mentee_label": "Mentee",

@@ -413,3 +413,235 @@ def test_a_mentor_with_no_open_place_is_hidden_or_shown_with_the_badge_disabled(
     page = everyone.content.decode()
     assert "No open place: already mentoring 1" in page
     assert 'class="role-badge role-badge-disabled" aria-disabled="true"' in page
+
+
+# --- The score as a percentage, and criteria with a direction (mentoring/matching.py) ------------
+
+STAGE = "Career Stage"
+YEARS = "Years of Experience"
+REGION = "Region"
+FORMAT = "Preferred Meeting Format"
+STAGES = ["Student or new to the field", "Early career", "Mid-career", "Manager", "Director"]
+
+
+@pytest.fixture
+def add_mentee(make_member, option):
+    counter = {"n": 0}
+
+    def add(first, last, options):
+        counter["n"] += 1
+        user = make_member(f"{first.lower()}.mentee{counter['n']}@example.com", first, last)
+        enroll(
+            user, "mentee", option_ids=[option(category, label).pk for category, label in options]
+        )
+        return user
+
+    return add
+
+
+def scores_of(response):
+    return [int(s) for s in re.findall(r'class="score-number">(\d+)<', response.content.decode())]
+
+
+def facet_count(page, option, category, label):
+    pk = option(category, label).pk
+    return int(re.search(rf'<label for="o{pk}">[^<]*<span class="count">\((\d+)\)', page).group(1))
+
+
+def test_a_mentor_meeting_everything_the_mentee_asked_for_shows_100_percent(
+    client, mentee, add_mentor, option
+):
+    # The mentee's enrollment names two areas, a career stage, a region and a meeting format.
+    enroll(
+        mentee,
+        "mentee",
+        option_ids=[
+            option(AREAS, "Value Analysis").pk,
+            option(AREAS, "Sourcing").pk,
+            option(STAGE, "Early career").pk,
+            option(REGION, "Midwest").pk,
+            option(FORMAT, "Video").pk,
+        ],
+    )
+    add_mentor(
+        "Every",
+        "Wish",
+        [
+            (AREAS, "Value Analysis"),
+            (AREAS, "Sourcing"),
+            (AREAS, "Contracting & Purchasing"),
+            (STAGE, "Director"),
+            (REGION, "West"),
+            (FORMAT, "Phone"),
+        ],
+    )
+    add_mentor("Half", "Way", [(AREAS, "Value Analysis"), (STAGE, "Mid-career")])
+    client.force_login(mentee)
+
+    response = client.get("/find-a-mentor/")
+    page = response.content.decode()
+
+    # Another region and another format cost nothing: preferences only ever add.
+    assert names(response) == ["Every Wish", "Half Way"]
+    # Half Way: half the areas (weight 3) and one step ahead (¾ of weight 1): 2.25 of 4.
+    assert scores_of(response) == [100, 56]
+    assert '100<span class="score-unit">&nbsp;%</span>' in page
+    explanations = re.findall(r'class="explanation">([^<]+)<', page)
+    assert explanations == [
+        "Shares 2 of your 2 areas of professional experience · 3 steps ahead in career stage",
+        "Shares 1 of your 2 areas of professional experience · 1 step ahead in career stage",
+    ]
+
+
+def test_find_a_mentee_shows_the_same_percentage_for_the_same_pair(
+    client, mentee, add_mentor, option
+):
+    enroll(
+        mentee,
+        "mentee",
+        option_ids=[
+            option(AREAS, "Value Analysis").pk,
+            option(AREAS, "Sourcing").pk,
+            option(STAGE, "Early career").pk,
+        ],
+    )
+    mentor = add_mentor("Half", "Way", [(AREAS, "Value Analysis"), (STAGE, "Mid-career")])
+    client.force_login(mentee)
+    assert scores_of(client.get("/find-a-mentor/")) == [56]
+    client.force_login(mentor)
+
+    response = client.get("/find-a-mentee/")
+
+    assert names(response) == ["Maria Santos"]
+    assert scores_of(response) == [56]
+    assert re.findall(r'class="explanation">([^<]+)<', response.content.decode()) == [
+        "Shares 1 of their 2 areas of professional experience"
+        " · you are 1 step ahead in career stage"
+    ]
+
+
+def test_an_ordered_category_counts_and_filters_mentors_at_or_above_a_level(
+    client, enrolled_mentee, add_mentor, option
+):
+    for stage in ["Student or new to the field", "Early career", "Mid-career", "Director"]:
+        add_mentor(stage.split()[0], "Mentor", [(SKILLS, "Negotiation"), (STAGE, stage)])
+    client.force_login(enrolled_mentee)
+
+    page = search(client, option).content.decode()
+    mid_or_above = search(client, option, (STAGE, "Mid-career"))
+
+    counts = [facet_count(page, option, STAGE, s) for s in [*STAGES, "Executive"]]
+    assert counts == [4, 3, 2, 1, 1, 0]
+    assert sorted(names(mid_or_above)) == ["Director Mentor", "Mid-career Mentor"]
+    # The count beside a level is what ticking it gives.
+    assert facet_count(mid_or_above.content.decode(), option, STAGE, "Mid-career") == 2
+
+
+def test_an_ordered_category_counts_and_filters_mentees_at_or_below_a_level(
+    client, enrolled_mentor, add_mentee, option
+):
+    for stage in ["Student or new to the field", "Early career", "Director"]:
+        add_mentee(stage.split()[0], "Mentee", [(SKILLS, "Negotiation"), (STAGE, stage)])
+    client.force_login(enrolled_mentor)
+
+    page = client.get("/find-a-mentee/", {"s": "1"}).content.decode()
+    early_or_below = client.get(
+        "/find-a-mentee/", {"s": "1", "o": [option(STAGE, "Early career").pk]}
+    )
+
+    counts = [facet_count(page, option, STAGE, s) for s in [*STAGES, "Executive"]]
+    assert counts == [1, 2, 2, 2, 3, 3]
+    assert sorted(names(early_or_below)) == ["Early Mentee", "Student Mentee"]
+
+
+def test_a_must_match_ordered_category_keeps_only_mentors_at_or_above(
+    client, mentee, add_mentor, option
+):
+    from mentoring.models import CriterionCategory
+
+    CriterionCategory.objects.filter(name=YEARS).update(must_match=True)
+    enroll(mentee, "mentee", option_ids=[option(SKILLS, "Negotiation").pk, option(YEARS, "3–5").pk])
+    for years in ["Less than 3", "3–5", "11–20"]:
+        add_mentor("Years", years, [(SKILLS, "Negotiation"), (YEARS, years)])
+    client.force_login(mentee)
+
+    response = search(client, option, (SKILLS, "Negotiation"))
+
+    assert sorted(names(response)) == ["Years 11–20", "Years 3–5"]
+
+
+def test_suggestions_never_prefill_an_ordered_category(client, mentee, add_mentor, option):
+    from mentoring.models import CriterionCategory
+
+    # Even as the heaviest category, a career stage is not a filter: it would list only peers.
+    CriterionCategory.objects.filter(name=STAGE).update(weight=5)
+    enroll(
+        mentee,
+        "mentee",
+        option_ids=[option(AREAS, "Value Analysis").pk, option(STAGE, "Early career").pk],
+    )
+    add_mentor("Ahead", "Shares", [(AREAS, "Value Analysis"), (STAGE, "Director")])
+    add_mentor("Peer", "Other", [(AREAS, "Sourcing"), (STAGE, "Early career")])
+    client.force_login(mentee)
+
+    response = client.get("/find-a-mentor/")
+    page = response.content.decode()
+
+    assert re.search(rf'value="{option(AREAS, "Value Analysis").pk}" checked', page)
+    assert not re.search(rf'value="{option(STAGE, "Early career").pk}" checked', page)
+    assert names(response) == ["Ahead Shares"]
+
+
+@pytest.mark.parametrize("target_role", ["mentor", "mentee"])
+def test_the_index_scores_real_enrollments_exactly_like_match_score(
+    target_role, make_member, option
+):
+    import random
+
+    import numpy as np
+    from django.http import QueryDict
+
+    from mentoring import find
+    from mentoring import search as search_module
+    from mentoring.matching import match_score
+    from mentoring.models import CriterionCategory
+
+    rng = random.Random(13)
+    categories = list(CriterionCategory.objects.prefetch_related("options"))
+    searcher_role = "mentee" if target_role == "mentor" else "mentor"
+
+    def draw():
+        chosen = []
+        for category in categories:
+            options = [o.pk for o in category.options.all()]
+            if rng.random() < 0.8:
+                k = rng.choice([1, 1, 2, 3]) if category.multiple else 1
+                chosen.extend(rng.sample(options, k))
+        return chosen or [options[0]]
+
+    for n in range(40):
+        member = make_member(f"member{n}@example.com", "Member", f"{n:02d}")
+        enroll(member, target_role, option_ids=draw(), max_mentees=2)
+    searcher = make_member("searcher@example.com", "Sear", "Cher")
+    own = draw()
+    enroll(searcher, searcher_role, option_ids=own, max_mentees=2)
+
+    form = find.build(QueryDict(""), searcher=searcher, own_option_ids=own, target_role=target_role)
+    index = search_module.index_for(target_role)
+    rows = np.array(sorted(index.row_of[e.pk] for e in Enrollment.objects.filter(role=target_role)))
+    query = form.query
+
+    vectorised = search_module.score_rows(index, rows, query).astype(int).tolist()
+
+    expected = [
+        match_score(
+            query.criteria,
+            search_module._by_category(index.options_of(row), query.options_by_category),
+            query.categories,
+            searcher_is_mentee=target_role == "mentor",
+        ).score
+        for row in rows
+    ]
+    assert vectorised == expected
+    assert {c.kind for c in query.categories} == {"same", "ahead", "preference"}
+    assert len(set(expected)) > 5

@@ -131,3 +131,54 @@ def test_the_dashboard_opens_with_the_last_twelve_months_on_an_empty_program(cli
 
     assert page.status_code == 200
     assert "median time to an answer" in page.content.decode()
+
+
+@pytest.fixture
+def juniors_and_seniors(make_member, option):
+    """Years of experience ("mentor ahead"): three mentees with less than 3 years and two with more
+    than 20; two mentors with 11–20 years and one with more than 20."""
+
+    def years(label):
+        return [option("Years of Experience", label).pk]
+
+    for n, label in enumerate(["11–20", "11–20", "More than 20"]):
+        enroll(
+            make_member(f"senior{n}@example.com"), "mentor", option_ids=years(label), max_mentees=2
+        )
+    for n, label in enumerate(["Less than 3"] * 3 + ["More than 20"] * 2):
+        enroll(make_member(f"junior{n}@example.com"), "mentee", option_ids=years(label))
+
+
+def test_for_an_ordered_category_juniors_seeking_are_covered_by_seniors_offering(
+    juniors_and_seniors,
+):
+    rows = {
+        row["option"]: (row["demand"], row["supply"], row["gap"])
+        for row in figures.supply_and_demand()
+        if row["category"] == "Years of Experience"
+    }
+
+    # A level's supply is the mentors at or above it.
+    assert rows == {
+        "Less than 3": (3, 3, 0),
+        "3–5": (0, 3, -3),
+        "6–10": (0, 3, -3),
+        "11–20": (0, 3, -3),
+        "More than 20": (2, 1, 1),
+    }
+
+
+def test_the_dashboard_never_asks_to_recruit_for_an_entry_level_seniors_cover(
+    client, staff, juniors_and_seniors
+):
+    client.force_login(staff)
+
+    page = client.get("/staff/").content.decode()
+
+    assert "Recruit mentors for:" in page
+    assert "Less than 3 in Years of Experience" not in page
+    assert "More than 20 in Years of Experience (2 mentees, 1 mentors at or above)." in page
+    assert (
+        '<th scope="row">Less than 3</th><td>Years of Experience</td><td>3</td>'
+        "<td>3 (at or above)</td>" in page
+    )

@@ -62,7 +62,7 @@ def test_a_staff_member_who_is_also_a_mentee_walks_the_site_under_the_policy(
     assert hue and int(hue) % 10 == 0
     screenshot(page, "profile")
 
-    page.get_by_role("link", name="Find a Mentor").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Find a Mentor").click()
     page.get_by_role("heading", name="Suggested for you").wait_for()
     # htmx re-runs the search and swaps the results in place.
     page.get_by_label("Sourcing").check()

@@ -43,7 +43,8 @@ def test_a_mentee_finds_a_mentor_refines_and_opens_a_profile(
     page.get_by_label("Password").fill("correct-horse-battery-staple")
     page.get_by_role("button", name="Sign In").click()
 
-    page.get_by_role("link", name="Find a Mentor").click()
+    # The main navigation's link: the member's home page has a "Find a Mentor" button too.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Find a Mentor").click()
     page.get_by_role("heading", name="Suggested for you").wait_for()
     results = page.locator(".result .member-name")
     # Suggested from the mentee's own areas (Value Analysis): best match first.

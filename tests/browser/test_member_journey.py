@@ -55,6 +55,9 @@ def test_a_new_member_signs_up_verifies_and_builds_a_profile(
     screenshot(page, "sign-in")
     page.get_by_role("button", name="Sign In").click()
 
+    # Signing in lands on the member's home, which says what the profile still needs.
+    page.get_by_role("heading", name="Welcome back, Nina").wait_for()
+    page.get_by_role("link", name="Complete your profile").click()
     page.get_by_role("heading", name="Edit my profile").wait_for()
     assert_accessible(page)
     screenshot(page, "edit-profile-empty")

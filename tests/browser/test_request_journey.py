@@ -29,8 +29,8 @@ def test_request_accept_complete_with_two_members(
     mentee, mentor = mentee_context.new_page(), mentor_context.new_page()
 
     sign_in(mentee, "maria@example.com")
-    mentee.get_by_role("link", name="Find a Mentor").click()
-    mentee.get_by_role("link", name="Request David Okafor as your mentor").click()
+    mentee.get_by_role("navigation", name="Main").get_by_role("link", name="Find a Mentor").click()
+    mentee.get_by_role("link", name="Request as mentor: David Okafor").click()
     mentee.get_by_label("A personal message (optional)").fill(
         "I would love your help with negotiation."
     )

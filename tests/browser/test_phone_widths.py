@@ -1,0 +1,368 @@
+"""Every page on a phone and on a desktop, for every kind of visitor: no page scrolls sideways,
+and axe-core finds nothing serious.
+
+WALK lists, for each kind of visitor (anonymous, a mentee, a mentor, program staff), the pages they
+open, each named by its URL pattern; test_every_page_is_walked checks it against the URL resolver,
+so that a page added later fails here until it is walked (or listed in NOT_PAGES with the reason it
+is not a page: a file, a POST-only action, a redirect). The Django admin has its own stylesheet and
+is left out. The rows behind the URLs are made through the service functions, with the long words a
+real member brings (a long contact email, a web address in a message), which are what pushes a page
+wider than a phone.
+
+At 390×844 (a common phone) each page must fit its width: document.documentElement.scrollWidth <=
+window.innerWidth. At 1280×900 too. On both, axe-core. Every failure names the page and the visitor.
+Screenshots of each page land in var/screenshots/<test name>/.
+"""
+
+from functools import cached_property
+from urllib.parse import urlsplit
+
+import pytest
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import resolve
+
+from members.services import update_profile
+from mentoring.services.enrollment import enroll
+from mentoring.services.requests import accept_request, send_request
+from notifications.emails import unsubscribe_url
+from notifications.models import OutgoingEmail
+from program import actions
+from program.importing import create_batch
+from tests.browser.pages import sign_in
+from tests.test_authorization_matrix import url_patterns
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+LONG_EMAIL = "david.okafor.director-of-supply-chain@summit-health-partners.example.org"
+LONG_URL = (
+    "https://intranet.riverside-hospital.example.org/value-analysis/committee/charter-2025.pdf"
+)
+
+SIGN_IN = {
+    "mentee": "maria@example.com",
+    "mentor": "david@example.com",
+    "staff": "pat@example.com",
+}
+
+
+class World:
+    """The conftest cast and their rows: a mentee and a mentor in an active relationship, a
+    request waiting for the mentor, one the mentee sent, a staff action, an import, a sent email."""
+
+    def __init__(self, request):
+        self._fixture = request.getfixturevalue
+        self.mentee = self._fixture("enrolled_mentee")
+        self.mentor = self._fixture("enrolled_mentor")
+        self.staff = self._fixture("staff")
+        option = self._fixture("option")
+        make_member = self._fixture("make_member")
+        negotiation = option("Leadership Skills", "Negotiation").pk
+
+        def mentor(email, first, last):
+            user = make_member(email, first, last, job_title="Director of Value Analysis")
+            enroll(user, "mentor", option_ids=[negotiation], statement="Ask me.", max_mentees=2)
+            return user
+
+        self.ana = mentor("ana@example.com", "Ana", "Reyes")
+        self.grace = mentor("grace@example.com", "Grace", "Hopper")
+        update_profile(self.mentor.profile, fields={"contact_email": LONG_EMAIL})
+        update_profile(
+            self.mentee.profile,
+            fields={
+                "contact_email": "maria.santos-oliveira.value-analysis@riverside-hospital.example.org"
+            },
+        )
+        # Sent before her request to David was accepted: My Relationships asks her about it.
+        self.sent = send_request(
+            self.mentee, self.ana, recipient_role="mentor", message=f"My plan: {LONG_URL}"
+        )
+        request = send_request(
+            self.mentee, self.mentor, recipient_role="mentor", goals="Lead the committee."
+        )
+        self.relationship = accept_request(request.pk, self.mentor)
+        requester = make_member("rui@example.com", "Rui", "Requester")
+        enroll(requester, "mentee", option_ids=[negotiation], statement="Negotiating better.")
+        self.pending = send_request(
+            requester, self.mentor, recipient_role="mentor", message=f"Please see {LONG_URL}"
+        )
+        actions.pause_mentor(
+            self.staff,
+            "grace@example.com",
+            reason="Asked by phone: she is travelling for the association's annual conference.",
+        )
+        enroll(self.grace, "mentor", option_ids=[negotiation], statement="Back.", max_mentees=2)
+        csv = f"email,first_name,last_name\n{LONG_EMAIL},Nora,New\nnot-an-email,Cara,Lim\n"
+        upload = SimpleUploadedFile("members.csv", csv.encode(), content_type="text/csv")
+        self.batch = create_batch(upload, send_invitations=False, staff=self.staff)
+        OutgoingEmail.objects.create(
+            to=[LONG_EMAIL], subject="Maria Santos has asked you to be their mentor", body="Hi"
+        )
+
+    @cached_property
+    def unsubscribe_path(self):
+        return urlsplit(unsubscribe_url(self.mentee)).path
+
+    def confirm_email_path(self):
+        address = EmailAddress.objects.get(user=self.mentee)
+        return f"/accounts/confirm-email/{EmailConfirmationHMAC(address).key}/"
+
+    def reset_path(self):
+        user = self.mentee
+        key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
+        return f"/accounts/password/reset/key/{key}/"
+
+
+# (who, URL pattern, the URL): every page each kind of visitor opens.
+WALK = [
+    ("anonymous", "home", lambda w: "/"),
+    ("anonymous", "account_login", lambda w: "/accounts/login/"),
+    ("anonymous", "account_signup", lambda w: "/accounts/signup/"),
+    ("anonymous", "account_reset_password", lambda w: "/accounts/password/reset/"),
+    ("anonymous", "account_reset_password_done", lambda w: "/accounts/password/reset/done/"),
+    ("anonymous", "account_reset_password_from_key", lambda w: w.reset_path()),
+    (
+        "anonymous",
+        "account_reset_password_from_key_done",
+        lambda w: "/accounts/password/reset/key/done/",
+    ),
+    ("anonymous", "account_email_verification_sent", lambda w: "/accounts/confirm-email/"),
+    ("anonymous", "account_confirm_email", lambda w: w.confirm_email_path()),
+    ("anonymous", "account_inactive", lambda w: "/accounts/inactive/"),
+    ("anonymous", "notifications:unsubscribe", lambda w: w.unsubscribe_path),
+    ("mentee", "home", lambda w: "/"),
+    ("mentee", "members:profile_edit", lambda w: "/profile/"),
+    ("mentee", "members:directory", lambda w: "/members/"),
+    ("mentee", "members:profile", lambda w: f"/members/{w.mentor.pk}/"),
+    ("mentee", "mentoring:find_mentor", lambda w: "/find-a-mentor/"),
+    ("mentee", "mentoring:find_mentee", lambda w: "/find-a-mentee/"),
+    ("mentee", "mentoring:enroll", lambda w: "/enroll/mentee/"),
+    ("mentee", "mentoring:enroll", lambda w: "/enroll/mentor/"),
+    ("mentee", "mentoring:participation", lambda w: "/enroll/mentee/status/"),
+    ("mentee", "mentoring:withdraw", lambda w: "/enroll/mentee/withdraw/"),
+    ("mentee", "mentoring:send_request", lambda w: f"/request/mentor/{w.grace.pk}/"),
+    ("mentee", "mentoring:relationships", lambda w: "/relationships/"),
+    ("mentee", "mentoring:relationship", lambda w: f"/relationships/{w.relationship.pk}/"),
+    ("mentee", "mentoring:complete", lambda w: f"/relationships/{w.relationship.pk}/complete/"),
+    ("mentee", "mentoring:withdraw_request", lambda w: f"/requests/{w.sent.pk}/withdraw/"),
+    ("mentee", "notifications:preferences", lambda w: "/notifications/preferences/"),
+    ("mentee", "account_email", lambda w: "/accounts/email/"),
+    ("mentee", "account_change_password", lambda w: "/accounts/password/change/"),
+    ("mentee", "account_reauthenticate", lambda w: "/accounts/reauthenticate/"),
+    (
+        "mentee",
+        "account_request_reauthentication_code",
+        lambda w: "/accounts/reauthenticate/code/",
+    ),
+    ("mentee", "account_logout", lambda w: "/accounts/logout/"),
+    ("mentor", "home", lambda w: "/"),
+    ("mentor", "members:profile", lambda w: f"/members/{w.mentor.pk}/"),
+    ("mentor", "members:directory", lambda w: "/members/?q=a"),
+    ("mentor", "mentoring:find_mentee", lambda w: "/find-a-mentee/"),
+    ("mentor", "mentoring:enroll", lambda w: "/enroll/mentor/"),
+    ("mentor", "mentoring:participation", lambda w: "/enroll/mentor/status/"),
+    ("mentor", "mentoring:withdraw", lambda w: "/enroll/mentor/withdraw/"),
+    ("mentor", "mentoring:relationships", lambda w: "/relationships/"),
+    ("mentor", "mentoring:accept", lambda w: f"/requests/{w.pending.pk}/accept/"),
+    ("mentor", "mentoring:decline", lambda w: f"/requests/{w.pending.pk}/decline/"),
+    ("mentor", "mentoring:relationship", lambda w: f"/relationships/{w.relationship.pk}/"),
+    ("mentor", "mentoring:complete", lambda w: f"/relationships/{w.relationship.pk}/complete/"),
+    ("staff", "home", lambda w: "/"),
+    ("staff", "program:dashboard", lambda w: "/staff/"),
+    ("staff", "program:actions", lambda w: "/staff/actions/"),
+    ("staff", "program:request", lambda w: f"/staff/requests/{w.pending.pk}/"),
+    ("staff", "program:relationship", lambda w: f"/staff/relationships/{w.relationship.pk}/"),
+    ("staff", "program:outbox", lambda w: "/staff/sent-emails/"),
+    ("staff", "program:reports", lambda w: "/staff/reports/"),
+    ("staff", "program:report", lambda w: "/staff/reports/mentees/"),
+    ("staff", "program:report", lambda w: "/staff/reports/mentors/"),
+    ("staff", "program:report", lambda w: "/staff/reports/participants/"),
+    ("staff", "program:report", lambda w: "/staff/reports/relationships/"),
+    ("staff", "program:import", lambda w: "/staff/import/"),
+    ("staff", "program:import_batch", lambda w: f"/staff/import/{w.batch.pk}/"),
+    ("staff", "program:emails", lambda w: "/staff/emails/"),
+    ("staff", "program:email_edit", lambda w: "/staff/emails/request_received/"),
+]
+
+# URL patterns that are not pages, with the reason.
+NOT_PAGES = {
+    "members:photo": "a JPEG",
+    "mentoring:relationship_ics": "a calendar file",
+    "mentoring:feed": "a calendar file",
+    "program:report_csv": "a CSV download",
+    "program:import_progress": "an htmx fragment, shown inside the import page",
+    "mentoring:plan": "POST only (a form on the relationship page)",
+    "mentoring:check_in": "POST only (a form on the relationship page)",
+    "mentoring:extend": "POST only (a form on the relationship page)",
+    "mentoring:new_feed_link": "POST only (a form on My Relationships)",
+    "mentoring:reconsider_requests": "POST only (a form on My Relationships)",
+    "program:pause": "POST only (a form on Requests and actions)",
+    "program:accept": "POST only (a form on the staff request page)",
+    "program:decline": "POST only (a form on the staff request page)",
+    "program:end": "POST only (a form on the staff relationship page)",
+    "program:resend": "POST only (a form on Sent emails)",
+    "program:import_run": "POST only (a form on the import page)",
+    "program:email_reset": "POST only (a form on the email template page)",
+    "account_set_password": "redirects to Change password (every member here has one)",
+    "account_confirm_login_code": "redirects: sign-in by code is off",
+    "account_confirm_reauthentication_code": "redirects without a code requested first",
+}
+
+ROLES = ("anonymous", "mentee", "mentor", "staff")
+
+
+def test_every_page_is_walked():
+    keys = {p.key for p in url_patterns() if not p.route.startswith("admin/")}
+    walked = {key for _, key, _ in WALK}
+    assert sorted(keys - walked - set(NOT_PAGES)) == [], "pages missing from WALK or NOT_PAGES"
+    assert sorted((walked | set(NOT_PAGES)) - keys) == [], "no such URL pattern"
+    assert not walked & set(NOT_PAGES)
+    assert {who for who, _, _ in WALK} == set(ROLES)
+
+
+# The elements that stick out past the right edge of the window, deepest first: what to fix.
+SIDEWAYS = """() => {
+  const width = window.innerWidth;
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > width + 0.5) {
+      const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+        + (el.className && typeof el.className === "string"
+           ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+      out.push(`${name} (right edge ${Math.round(box.right)})`);
+    }
+  }
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: width,
+    culprits: out.slice(-4),
+  };
+}"""
+
+
+def shot_name(url):
+    """A screenshot's name from its URL, without ids or keys: /enroll/mentor/ → enroll-mentor."""
+    words = [
+        part
+        for part in urlsplit(url).path.split("/")
+        if part and not any(c.isdigit() for c in part)
+    ]
+    return "-".join(words[:3]) or "home"
+
+
+def walk(role, viewport, page, request, screenshot, assert_accessible):
+    """Open every page `role` opens at `viewport`; return what went wrong, page by page."""
+    world = World(request)
+    page.set_viewport_size(viewport)
+    if role in SIGN_IN:
+        sign_in(page, SIGN_IN[role])
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    problems = []
+    for who, key, url_of in WALK:
+        if who != role:
+            continue
+        url = url_of(world)
+        where = f"{url} ({key}) as {role} at {viewport['width']}px"
+        assert resolve(urlsplit(url).path).view_name == key, where
+        response = page.goto(url)
+        if response.status != 200:
+            problems.append(f"{where}: answered {response.status}")
+            continue
+        screenshot(page, f"{role}-{shot_name(url)}")
+        width = page.evaluate(SIDEWAYS)
+        if width["scrollWidth"] > width["innerWidth"]:
+            problems.append(
+                f"{where}: {width['scrollWidth']} px wide in a {width['innerWidth']} px window; "
+                f"sticking out: {', '.join(width['culprits'])}"
+            )
+        try:
+            assert_accessible(page)
+        except AssertionError as error:
+            problems.append(f"{where}: {error}")
+    return problems
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_scrolls_sideways_on_a_phone(role, page, request, screenshot, assert_accessible):
+    problems = walk(role, PHONE, page, request, screenshot, assert_accessible)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_fits_and_passes_axe_on_a_desktop(
+    role, page, request, screenshot, assert_accessible
+):
+    problems = walk(role, DESKTOP, page, request, screenshot, assert_accessible)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_phone_menu_opens_without_javascript(
+    browser, live_server, enrolled_mentor, default_criteria, screenshot
+):
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, "david@example.com")
+    # Without JavaScript neither Playwright's waiting nor axe-core runs: each check looks once,
+    # after the page has loaded (axe-core checks the open Menu in the next test).
+    assert page.get_by_role("heading", name="Welcome back, David").is_visible()
+    nav = page.get_by_role("navigation", name="Main")
+    menu = nav.locator("summary")
+    find = nav.get_by_role("link", name="Find a Mentee")
+
+    # Closed: the brand and the Menu share one line; the links are out of sight.
+    assert menu.inner_text() == "Menu"
+    assert not find.is_visible()
+    assert page.locator(".site-header").bounding_box()["height"] <= 72
+    screenshot(page, "menu-closed")
+
+    menu.click()
+    assert find.is_visible()
+    assert nav.get_by_role("link", name="Home").is_visible()
+    assert nav.get_by_role("button", name="Sign out").is_visible()
+    screenshot(page, "menu-open")
+    find.click()
+    assert page.get_by_role("heading", name="Find a Mentee").is_visible()
+
+    # On a wide screen there is no Menu: the links stand in one row beside the brand.
+    page.set_viewport_size(DESKTOP)
+    assert not menu.is_visible()
+    assert find.is_visible()
+    assert page.locator(".site-header").bounding_box()["height"] <= 72
+    screenshot(page, "desktop")
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_open_phone_menu_fits_and_passes_axe(
+    page, enrolled_mentor, make_member, option, screenshot, assert_accessible
+):
+    requester = make_member("rui@example.com", "Rui", "Requester")
+    enroll(requester, "mentee", option_ids=[option("Leadership Skills", "Negotiation").pk])
+    send_request(requester, enrolled_mentor, recipient_role="mentor")
+    page.set_viewport_size(PHONE)
+    sign_in(page, "david@example.com")
+    nav = page.get_by_role("navigation", name="Main")
+    menu = nav.locator("summary")
+    # The closed Menu says a request is waiting, as the hidden My Relationships link does.
+    assert " ".join(menu.text_content().split()) == "Menu 1 awaiting your answer"
+    assert menu.locator(".menu-count").is_visible()
+
+    menu.click()
+    nav.get_by_role("link", name="My Relationships 1 awaiting your answer").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)
+    screenshot(page, "menu-open")
+    menu.click()
+    nav.get_by_role("link", name="Home").wait_for(state="hidden")

@@ -265,6 +265,25 @@ class Profile(ShownAsMember, models.Model):
         """The basics other members need before matching: a name and a job title."""
         return bool(self.first_name and self.last_name and self.job_title)
 
+    # What other members look for on a profile, in the order the member is asked for it.
+    PARTS = (
+        (("first_name", "last_name"), "your name"),
+        (("photo",), "a photo"),
+        (("job_title",), "your job title"),
+        (("organization",), "your organization"),
+        (("bio",), "a short bio"),
+        (("city", "country"), "where you are (city and country)"),
+        (("time_zone",), "your time zone"),
+    )
+
+    def missing_parts(self) -> list[str]:
+        """What this profile lacks of what other members look for, in words."""
+        return [
+            label
+            for fields, label in self.PARTS
+            if not all(getattr(self, field) for field in fields)
+        ]
+
     def contact_visible_to(self, viewer) -> bool:
         """Whether `viewer` may see phone, email and LinkedIn on this profile."""
         if viewer.pk == self.user_id or viewer.is_staff:

@@ -407,6 +407,20 @@ class Enrollment(models.Model):
             self.return_date and self.return_date <= today
         )
 
+    def participation_status(self, today=None) -> dict:
+        """What a member is told of this enrollment: Active when it takes new requests on `today`
+        (is_participating, the one rule), otherwise why not and until when."""
+        if self.is_participating(today):
+            return {"active": True, "text": "Active"}
+        if self.status == EnrollmentStatus.PAUSED:
+            return {
+                "active": False,
+                "text": "Temporarily Not Participating",
+                "until": self.return_date,
+            }
+        # Active, but past the availability end date the mentor set.
+        return {"active": False, "text": "Not taking new requests", "ended": self.available_until}
+
     def open_places(self) -> int:
         """Open places now, read through the one definition (EnrollmentQuerySet.with_open_places)."""
         return Enrollment.objects.with_open_places().get(pk=self.pk).open_places
@@ -635,6 +649,11 @@ class Relationship(models.Model):
     @property
     def planned_end(self):
         return self.started_at + relativedelta(months=self.planned_months)
+
+    def next_planned_meeting(self, now=None):
+        """The next of the planned check-ins, or None once they are all past."""
+        now = now or timezone.now()
+        return next((when for when in self.planned_meetings() if when >= now), None)
 
     def planned_meetings(self) -> list:
         """The dates of the planned check-ins, one per rhythm period until the planned end."""

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -168,7 +168,7 @@ def find(request, target_role):
     context |= {
         "form": form,
         "results": results,
-        "rows": _result_rows(results, form, program),
+        "rows": result_rows(results, form, program),
         "relaxation": relaxation,
         "page_query": form.page_query,
         "sort_choices": SORT_CHOICES,
@@ -182,7 +182,7 @@ def find(request, target_role):
     return render(request, "mentoring/find.html", context)
 
 
-def _result_rows(results, form, program):
+def result_rows(results, form, program):
     """The page's rows, with their text prepared here (twenty rows of template look-ups cost more
     than the search). What a row shows comes from the search index, at most a second old; one
     query checks the accounts are still active and which members also hold the other role."""
@@ -233,3 +233,31 @@ def _result_rows(results, form, program):
             }
         )
     return rows
+
+
+def suggested_for(member, enrollment, program, *, count: int, skip=frozenset()) -> dict:
+    """The first `count` members Find a Mentor (for a mentee) or Find a Mentee (for a mentor)
+    suggests when opened: the same form and search with a shorter page, less `skip` (the member's
+    current partners), and how many it suggests in all. For the member's home page."""
+    target_role = Role.MENTOR if enrollment.role == Role.MENTEE else Role.MENTEE
+    form = find_params.build(
+        QueryDict(),
+        searcher=member,
+        own_option_ids=[choice.option_id for choice in enrollment.choices.all()],
+        target_role=target_role,
+    )
+    form.query.page_size = count + len(skip)
+    results = search.run(form.query)
+    rows = [
+        row for row in result_rows(results, form, program) if row["profile"].user_id not in skip
+    ]
+    return {
+        "target_role": target_role,
+        "label": program.role_label(target_role),
+        "plural": program.role_label(target_role, plural=True),
+        "total": results.total,
+        "rows": rows[:count],
+        "find_url": reverse(
+            "mentoring:find_mentor" if target_role == Role.MENTOR else "mentoring:find_mentee"
+        ),
+    }

@@ -76,7 +76,7 @@ def request_badge(action):
 
 @register.simple_tag
 def result_rows(rows, target_role, target_label):
-    """The result list's rows (prepared by views._result_rows), each with the badge under the
+    """The result list's rows (prepared by views.result_rows), each with the badge under the
     photo."""
     request_url = reverse("mentoring:send_request", args=[target_role, 987654321])
     parts = []

@@ -1,6 +1,7 @@
 """The shared cast and tools for every test: members built through the real code paths."""
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,55 @@ def _fresh_search_index():
     yield
     for forget in (reset_indexes, forget_criteria, forget_program_settings):
         forget()
+
+
+@pytest.fixture
+def make_mentor(make_member, option):
+    """Create and enroll a mentor with one area of experience and one leadership skill:
+    make_mentor(0, "Grace", "Hopper", "Value Analysis", "Negotiation")."""
+    from mentoring.services.enrollment import enroll
+
+    def make(n, first, last, area, skill, *, max_mentees=2):
+        user = make_member(
+            f"m{n}@example.com", first, last, job_title="Director", organization="Lakeside Health"
+        )
+        enroll(
+            user,
+            "mentor",
+            option_ids=[
+                option("Areas of Professional Experience", area).pk,
+                option("Leadership Skills", skill).pk,
+            ],
+            statement=f"{first} mentors in {area.lower()}.",
+            max_mentees=max_mentees,
+        )
+        return user
+
+    return make
+
+
+def at_the_same_instant(action, arguments, refused=Exception) -> list[str]:
+    """Call `action(argument)` for each argument in its own thread, all released at once by a
+    barrier, each with its own database connection; returns "ok" or the refusal's message for
+    each. For the concurrency proofs, which need PostgreSQL's row locks."""
+    from django.db import connection
+
+    barrier = threading.Barrier(len(arguments))
+    outcomes = []
+
+    def run(argument):
+        barrier.wait()
+        try:
+            action(argument)
+            outcomes.append("ok")
+        except refused as error:
+            outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -2,11 +2,10 @@
 their Mentor ... The Mentor will be able to accept or decline the request." These tests hold the rules;
 the pages and emails have their own files."""
 
-import threading
-
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from conftest import at_the_same_instant
 from mentoring.models import (
     Enrollment,
     MentoringRequest,
@@ -309,25 +308,12 @@ def test_twenty_concurrent_accepts_fill_one_open_place_once(make_member, option)
         mentee = make_member(f"m{n}@example.com", f"M{n}", "Mentee")
         enroll(mentee, "mentee", option_ids=[option("Leadership Skills", "Negotiation").pk])
         requests.append(ask(mentee, mentor))
-    barrier = threading.Barrier(20)
-    outcomes = []
+    outcomes = at_the_same_instant(
+        lambda request_id: accept_request(request_id, mentor),
+        [r.pk for r in requests],
+        refused=RequestError,
+    )
 
-    def accept(request_id):
-        barrier.wait()
-        try:
-            accept_request(request_id, mentor)
-            outcomes.append("accepted")
-        except RequestError as error:
-            outcomes.append(str(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=accept, args=(r.pk,)) for r in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert outcomes.count("accepted") == 1
-    assert all(o.startswith("No open place") for o in outcomes if o != "accepted")
+    assert outcomes.count("ok") == 1
+    assert all(o.startswith("No open place") for o in outcomes if o != "ok")
     assert Relationship.objects.active().filter(mentor=mentor).count() == 1

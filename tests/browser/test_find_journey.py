@@ -2,37 +2,22 @@
 
 import pytest
 
-from mentoring.services.enrollment import enroll
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def mentors(make_member, option):
-    made = []
-    for n, (first, last, area, skill) in enumerate(
-        [
-            ("Grace", "Hopper", "Value Analysis", "Negotiation"),
-            ("Alan", "Turing", "Value Analysis", "Team Building"),
-            ("Ada", "Lovelace", "Sourcing", "Negotiation"),
-            ("Edsger", "Dijkstra", "Sterile Processing", "Communication"),
-        ]
-    ):
-        user = make_member(
-            f"m{n}@example.com", first, last, job_title="Director", organization="Lakeside Health"
+def mentors(make_mentor):
+    return [
+        make_mentor(n, *who)
+        for n, who in enumerate(
+            [
+                ("Grace", "Hopper", "Value Analysis", "Negotiation"),
+                ("Alan", "Turing", "Value Analysis", "Team Building"),
+                ("Ada", "Lovelace", "Sourcing", "Negotiation"),
+                ("Edsger", "Dijkstra", "Sterile Processing", "Communication"),
+            ]
         )
-        enroll(
-            user,
-            "mentor",
-            option_ids=[
-                option("Areas of Professional Experience", area).pk,
-                option("Leadership Skills", skill).pk,
-            ],
-            statement=f"{first} mentors in {area.lower()}.",
-            max_mentees=2,
-        )
-        made.append(user)
-    return made
+    ]
 
 
 def test_a_mentee_finds_a_mentor_refines_and_opens_a_profile(

@@ -5,7 +5,6 @@ sideways, and axe-core finds nothing at each step. Also on a phone without JavaS
 
 import pytest
 
-from mentoring.services.enrollment import enroll
 from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,29 +16,22 @@ SKILLS = "Leadership Skills"
 
 
 @pytest.fixture
-def mentors(make_member, option):
+def mentors(make_mentor):
     # The mentee (conftest) chose Value Analysis and Negotiation: Suggested for you lists the
     # four Value Analysis mentors.
-    for n, (first, last, area, skill) in enumerate(
-        [
-            ("Grace", "Hopper", "Value Analysis", "Negotiation"),
-            ("Alan", "Turing", "Value Analysis", "Team Building"),
-            ("Barbara", "Liskov", "Value Analysis", "Communication"),
-            ("Donald", "Knuth", "Value Analysis", "Coaching Others"),
-            ("Ada", "Lovelace", "Sourcing", "Negotiation"),
-            ("Edsger", "Dijkstra", "Sterile Processing", "Communication"),
-        ]
-    ):
-        user = make_member(
-            f"m{n}@example.com", first, last, job_title="Director", organization="Lakeside Health"
+    return [
+        make_mentor(n, *who)
+        for n, who in enumerate(
+            [
+                ("Grace", "Hopper", "Value Analysis", "Negotiation"),
+                ("Alan", "Turing", "Value Analysis", "Team Building"),
+                ("Barbara", "Liskov", "Value Analysis", "Communication"),
+                ("Donald", "Knuth", "Value Analysis", "Coaching Others"),
+                ("Ada", "Lovelace", "Sourcing", "Negotiation"),
+                ("Edsger", "Dijkstra", "Sterile Processing", "Communication"),
+            ]
         )
-        enroll(
-            user,
-            "mentor",
-            option_ids=[option(AREAS, area).pk, option(SKILLS, skill).pk],
-            statement=f"{first} mentors in {area.lower()}.",
-            max_mentees=2,
-        )
+    ]
 
 
 def fits(page) -> bool:

@@ -43,7 +43,7 @@ def request_received(request):
     program = ProgramSettings.current()
     send_templated(
         "request_received",
-        request.recipient.email,
+        request.recipient,
         {
             "program": program,
             "request": request,
@@ -61,7 +61,7 @@ def request_declined(request):
     wanted_role = request.recipient_role
     send_templated(
         "request_declined",
-        request.requester.email,
+        request.requester,
         {
             "program": program,
             "request": request,
@@ -77,7 +77,7 @@ def request_declined(request):
 def request_withdrawn(request):
     send_templated(
         "request_withdrawn",
-        request.recipient.email,
+        request.recipient,
         {
             "request": request,
             "requester_name": request.requester.profile.full_name,
@@ -98,7 +98,7 @@ def relationship_started(relationship):
         contact = _contact(partner, viewer=member)
         send_templated(
             "relationship_started",
-            member.email,
+            member,
             {
                 "program": program,
                 "member_name": member.profile.full_name,
@@ -118,7 +118,7 @@ def relationship_completed(relationship):
     partner = relationship.partner_of(by)
     send_templated(
         "relationship_completed",
-        partner.email,
+        partner,
         {
             "program": program,
             "relationship": relationship,
@@ -185,15 +185,15 @@ def request_expired(request):
         "find_url": _find_url(request.recipient_role),
         "find_label": program.role_label(request.recipient_role),
     }
-    send_templated("request_expired", request.requester.email, {**common, "to_requester": True})
-    send_templated("request_expired", request.recipient.email, {**common, "to_requester": False})
+    send_templated("request_expired", request.requester, {**common, "to_requester": True})
+    send_templated("request_expired", request.recipient, {**common, "to_requester": False})
 
 
 def participation_resumed(enrollment):
     program = ProgramSettings.current()
     send_templated(
         "participation_resumed",
-        enrollment.user.email,
+        enrollment.user,
         {
             "member_name": enrollment.user.profile.full_name,
             "label": program.role_label(enrollment.role),
@@ -240,6 +240,6 @@ def staff_acted(member, what: str, reason: str):
     """Program staff did something for or to a member: they are always told what and why."""
     send_templated(
         "staff_action",
-        member.email,
+        member,
         {"member_name": member.profile.full_name, "what": what, "reason": reason.strip()},
     )

@@ -328,21 +328,18 @@ def test_the_home_page_reads_the_database_a_fixed_number_of_times(
 QUERIES = 11
 
 
+def enroll_by_form(client, role, option, **fields):
+    """Post the enrollment form as the browser does, choosing Negotiation; the page after."""
+    negotiation = option("Leadership Skills", "Negotiation")
+    data = {f"category_{negotiation.category_id}": [negotiation.pk], **fields}
+    return client.post(f"/enroll/{role}/", data, follow=True).content.decode()
+
+
 def test_enrolling_leads_on_to_find_a_mentor(client, mentee, option):
     client.force_login(mentee)
 
-    response = client.post(
-        "/enroll/mentee/",
-        {
-            f"category_{option('Leadership Skills', 'Negotiation').category_id}": [
-                option("Leadership Skills", "Negotiation").pk
-            ],
-            "statement": "Lead the committee.",
-        },
-        follow=True,
-    )
+    page = enroll_by_form(client, "mentee", option, statement="Lead the committee.")
 
-    page = response.content.decode()
     assert "You are enrolled as a Mentee. Welcome!" in page
     assert '<a class="button message-action" href="/find-a-mentor/">Find a Mentor</a>' in page
 
@@ -350,37 +347,15 @@ def test_enrolling_leads_on_to_find_a_mentor(client, mentee, option):
 def test_enrolling_as_a_mentor_leads_on_to_find_a_mentee(client, mentor, option):
     client.force_login(mentor)
 
-    response = client.post(
-        "/enroll/mentor/",
-        {
-            f"category_{option('Leadership Skills', 'Negotiation').category_id}": [
-                option("Leadership Skills", "Negotiation").pk
-            ],
-            "statement": "Ask me.",
-            "max_mentees": 2,
-        },
-        follow=True,
-    )
+    page = enroll_by_form(client, "mentor", option, statement="Ask me.", max_mentees=2)
 
-    assert '<a class="button message-action" href="/find-a-mentee/">Find a Mentee</a>' in (
-        response.content.decode()
-    )
+    assert '<a class="button message-action" href="/find-a-mentee/">Find a Mentee</a>' in page
 
 
 def test_saving_an_enrollment_again_says_saved(client, enrolled_mentee, option):
     client.force_login(enrolled_mentee)
 
-    response = client.post(
-        "/enroll/mentee/",
-        {
-            f"category_{option('Leadership Skills', 'Negotiation').category_id}": [
-                option("Leadership Skills", "Negotiation").pk
-            ],
-            "statement": "Still leading.",
-        },
-        follow=True,
-    )
+    page = enroll_by_form(client, "mentee", option, statement="Still leading.")
 
-    page = response.content.decode()
     assert "Your Mentee enrollment has been saved." in page
     assert "message-action" not in page

@@ -10,11 +10,13 @@ export DJANGO_SETTINGS_MODULE := mentormatch.settings
 
 .PHONY: run test lint format bench venv lock clean
 
-# The virtual environment is rebuilt whenever the lock file changes.
-$(VENV)/.installed: requirements.lock
+# The virtual environment is rebuilt whenever a lock file changes. Development and tests use
+# requirements-dev.lock (the runtime pins of requirements.lock plus test and tooling packages);
+# a production install (deploy/Dockerfile) uses requirements.lock alone.
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
 
 venv: $(VENV)/.installed
@@ -51,10 +53,13 @@ bench: venv
 	$(BIN)/python bench/import_members.py
 	$(BIN)/python bench/report_csv.py
 
-# Re-pin every dependency from requirements.in (needs pip-tools in the venv).
+# Re-pin every dependency: requirements.in -> requirements.lock (runtime), then
+# requirements-dev.in -> requirements-dev.lock (the same pins plus tests and tooling). uv writes
+# no index or wheel-folder lines of the machine it runs on.
 lock: venv
-	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 -o requirements.lock requirements.in
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 -o requirements-dev.lock requirements-dev.in
 
 clean:
 	rm -rf $(VENV) var/test-*

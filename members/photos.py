@@ -8,6 +8,7 @@ import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -21,6 +22,9 @@ MAX_PIXELS = 25_000_000
 ALLOWED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 FULL_SIZE = 400
 THUMB_SIZE = 96
+# What the photo storage raises when it fails: a full or unwritable disk (OSError), or an S3
+# server that is down, slow or refusing (botocore's errors; STORAGE_URL=s3://...).
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 
 @dataclass

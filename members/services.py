@@ -1,9 +1,17 @@
 """Write flows for members: creating a member with a profile, editing it, changing the photo."""
 
+import logging
+
 from django.db import transaction
 
 from members.models import Profile, User
-from members.photos import ProcessedPhoto
+from members.photos import STORAGE_ERRORS, ProcessedPhoto
+
+logger = logging.getLogger(__name__)
+
+
+class PhotoStorageError(Exception):
+    """The photo storage (disk or S3 server) failed: nothing was changed."""
 
 
 def ensure_profile(user: User) -> Profile:
@@ -21,14 +29,14 @@ def update_profile(
 ) -> Profile:
     """Save the edited fields; store a new photo or remove the old one.
 
-    Old photo files are deleted only after the commit, so a failed save never loses a photo.
+    Old photo files are deleted only after the commit, so a failed save never loses a photo. If
+    the new photo cannot be stored, PhotoStorageError is raised and nothing is saved.
     """
     old_files = [profile.photo.name, profile.photo_thumb.name] if profile.photo else []
     for name, value in fields.items():
         setattr(profile, name, value)
     if photo is not None:
-        profile.photo.save(photo.full.name, photo.full, save=False)
-        profile.photo_thumb.save(photo.thumb.name, photo.thumb, save=False)
+        _store_photo(profile, photo)
     elif remove_photo:
         profile.photo = ""
         profile.photo_thumb = ""
@@ -37,6 +45,33 @@ def update_profile(
     profile.full_clean()
     profile.save()
     if old_files:
-        storage = Profile._meta.get_field("photo").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in old_files if name])
+        transaction.on_commit(lambda: _delete_files(old_files))
     return profile
+
+
+def _store_photo(profile: Profile, photo: ProcessedPhoto) -> None:
+    stored = []
+    try:
+        for field, content in ((profile.photo, photo.full), (profile.photo_thumb, photo.thumb)):
+            field.save(content.name, content, save=False)
+            stored.append(field.name)
+    except STORAGE_ERRORS as error:
+        logger.warning("Could not store the photo of member %s", profile.user_id, exc_info=True)
+        _delete_files(stored)
+        raise PhotoStorageError(
+            "Your photo could not be stored just now, so nothing was saved. "
+            "Please try again in a few minutes."
+        ) from error
+
+
+def _delete_files(names: list[str]) -> None:
+    """Best effort: after the commit the profile no longer names these files, so a storage that
+    fails now leaves stray files behind (logged), never a page that fails."""
+    storage = Profile._meta.get_field("photo").storage
+    for name in names:
+        if not name:
+            continue
+        try:
+            storage.delete(name)
+        except STORAGE_ERRORS:
+            logger.warning("Could not delete the photo file %s", name, exc_info=True)

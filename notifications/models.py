@@ -152,3 +152,34 @@ class EmailTemplate(models.Model):
 
     def __str__(self):
         return f"Edited template: {self.name}"
+
+
+class ScheduledRun(models.Model):
+    """One period's run of a scheduled rule, claimed by the scheduler that inserted the row
+    (notifications.schedule): the unique (rule, period start) lets only one of N schedulers
+    enqueue it."""
+
+    # The task's import path, e.g. "notifications.tasks.sweep".
+    rule = models.CharField(max_length=200)
+    period_start = models.DateTimeField()
+    # A period that has ended is never claimed again: its row may then be pruned.
+    period_end = models.DateTimeField()
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    # Host name and process id of the scheduler that claimed it.
+    claimed_by = models.CharField(max_length=200)
+    task_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "period_start"], name="scheduled_run_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=models.F("period_start")),
+                name="scheduled_run_period_not_empty",
+            ),
+        ]
+        indexes = [models.Index(fields=["period_end"])]
+
+    def __str__(self):
+        return f"{self.rule} for {self.period_start:%Y-%m-%d %H:%M:%S}"

@@ -167,3 +167,14 @@ def rerun(result: DBTaskResult) -> str:
     )
     arguments = result.args_kwargs
     return task.enqueue(*arguments["args"], **arguments["kwargs"]).id
+
+
+def prune_task_results(older_than: timedelta, now=None) -> int:
+    """Delete the rows of tasks that finished (successful or failed) more than `older_than` ago;
+    waiting and running ones stay. A second call finds none."""
+    now = now or timezone.now()
+    deleted, _ = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+        finished_at__lt=now - older_than,
+    ).delete()
+    return deleted

@@ -307,6 +307,7 @@ def test_the_follow_up_command_and_the_scheduler(pending, capsys):
 
     assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
         "mentoring.tasks.follow_up",
+        "notifications.tasks.prune",
         "notifications.tasks.send_digests",
         "notifications.tasks.sweep",
     ]

@@ -18,7 +18,6 @@ HEALTH_CHECK_REUSE seconds and answers with that run meanwhile.
 import asyncio
 import dataclasses
 import time
-from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -29,11 +28,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.views.decorators.http import require_GET
-from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 from health_check import checks
 from health_check.base import HealthCheck
 from health_check.exceptions import HealthCheckException, ServiceUnavailable
+
+from notifications.worker import stranded_tasks
 
 
 @dataclasses.dataclass
@@ -106,16 +106,6 @@ class QueueLag(InOwnThread, HealthCheck):
                 f"a task on queue {oldest['queue_name']!r} has waited {waited:.0f} s to run "
                 f"(limit {limit} s): are the workers running?"
             )
-
-
-def stranded_tasks(now=None):
-    """Tasks RUNNING for longer than TASK_LEASE: their worker is taken for dead (the sweep marks
-    them failed, notifications.worker.fail_stranded_tasks)."""
-    now = now or timezone.now()
-    return DBTaskResult.objects.filter(
-        status=TaskResultStatus.RUNNING,
-        started_at__lt=now - timedelta(seconds=settings.TASK_LEASE),
-    )
 
 
 @dataclasses.dataclass

@@ -112,6 +112,7 @@ def init_sentry(dsn: str, *, environment: str | None, release: str | None, trace
     when asked for."""
     import sentry_sdk
     from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import ignore_logger
 
     sentry_sdk.init(
         dsn=dsn,
@@ -125,6 +126,8 @@ def init_sentry(dsn: str, *, environment: str | None, release: str | None, trace
         # None, not 0: no transaction is even started.
         traces_sample_rate=traces or None,
     )
+    # Scanners send any Host header: Django logs each at ERROR; the log keeps them, Sentry not.
+    ignore_logger("django.security.DisallowedHost")
 
 
 def without_query_string(event, hint):

@@ -126,17 +126,23 @@ def mark_stranded(results, now, why: str) -> int:
     )
 
 
-def fail_stranded_tasks(now=None) -> int:
-    """Tasks RUNNING for longer than TASK_LEASE: their worker is taken for dead. Each is marked
-    failed and, when safe to run twice (settings.TASKS_RERUN_WHEN_STRANDED), enqueued again with
-    the same arguments. Returns how many were found; a second run finds none."""
+def stranded_tasks(now=None):
+    """Tasks RUNNING for longer than TASK_LEASE: their worker is taken for dead (the one
+    definition, for the sweep below and for /health/)."""
     now = now or timezone.now()
-    started_before = now - timedelta(seconds=settings.TASK_LEASE)
-    stranded = DBTaskResult.objects.filter(
-        status=TaskResultStatus.RUNNING, started_at__lt=started_before
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.TASK_LEASE),
     )
+
+
+def fail_stranded_tasks(now=None) -> int:
+    """Each stranded task (stranded_tasks()) is marked failed and, when safe to run twice
+    (settings.TASKS_RERUN_WHEN_STRANDED), enqueued again with the same arguments. Returns how many
+    were found; a second run finds none."""
+    now = now or timezone.now()
     found = 0
-    for result in list(stranded):
+    for result in list(stranded_tasks(now)):
         with transaction.atomic():
             why = (
                 f"Still running {settings.TASK_LEASE} s after it started on worker "

@@ -9,7 +9,17 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from mentormatch.env import envbool, envcache, envint, envlist, envstr
+from mentormatch.env import (
+    envbool,
+    envcache,
+    envchoice,
+    envfloat,
+    envint,
+    envlist,
+    envstorage,
+    envstr,
+)
+from mentormatch.logs import init_sentry, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -49,6 +59,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log record of the request carries its id (mentormatch.logs).
+    "mentormatch.logs.request_id_middleware",
+    # /health/ answers before the host and HTTPS checks: load balancers ask by address, in HTTP.
+    "mentormatch.health.answer_before_host_checks",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that can answer early (upload_limit's 413 page): every response has both.
     "csp.middleware.CSPMiddleware",
@@ -96,6 +110,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction pooling mode, consecutive queries of one connection may reach
+# different server sessions: a server-side cursor (QuerySet.iterator()) opened by one would be
+# gone in the next. Django already keeps psycopg from preparing statements.
+PGBOUNCER = envbool("PGBOUNCER", False)
+if PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the background worker share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -156,6 +176,14 @@ CACHES = {
     # link): a database round trip each time would cost more than the answer saves.
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+# Sessions are rows in the database. With Redis as the cache they are also kept there and read
+# from it first (cached_db): a restarted Redis loses no session. Not with the database cache (two
+# reads instead of one) nor locmem (a sign-out would leave the session in other processes' memory).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    else "django.contrib.sessions.backends.db"
+)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -168,7 +196,11 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # not served publicly: photos go through a members-only view
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Photos: files under MEDIA_ROOT, or an S3-compatible bucket when STORAGE_URL=s3://bucket
+    # (mentormatch.env.envstorage). Either way they are read only through the members-only view.
+    "default": envstorage(
+        "STORAGE_URL", {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -217,20 +249,34 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Seconds a task may stay RUNNING before the sweep takes its worker for dead: it is marked failed
 # and, when it is safe to run twice, enqueued again (notifications.worker).
 TASK_LEASE = envint("TASK_LEASE", 3600, minimum=1)
+# Days the rows of finished tasks (and of the scheduler's past runs) are kept, for looking into a
+# failure; then the daily prune deletes them (notifications.tasks.prune).
+TASK_RESULT_RETENTION_DAYS = envint("TASK_RESULT_RETENTION_DAYS", 14, minimum=1)
 # Safe to run twice: each claims what it does with a conditional update, and a member import
 # creates or updates by email. (Deliveries are enqueued again from their email by the sweep.)
 TASKS_RERUN_WHEN_STRANDED = [
     "mentoring.tasks.follow_up",
     "notifications.tasks.send_digests",
     "notifications.tasks.sweep",
+    "notifications.tasks.prune",
+    "mentoring.tasks.build_search_index",
     "program.import_tasks.run_import_task",
 ]
 
-# Find a Mentor's in-memory index is rebuilt from the database at least this often (seconds).
+# The search index's snapshot is rebuilt by the worker (mentoring.tasks.build_search_index) this
+# often (seconds): it picks up what timestamps do not show (accounts switched off, deleted members).
 SEARCH_INDEX_TTL = envint("SEARCH_INDEX_TTL", 900)
 # ...and looks for changed rows at most this often (seconds; 0: on every search). The rows a page
 # shows are read from the database either way.
 SEARCH_INDEX_CHECK_INTERVAL = float(envint("SEARCH_INDEX_CHECK_INTERVAL_MS", 1000)) / 1000
+# Where `manage.py build_search_index` (and the worker's task) writes the search index's snapshots,
+# which every web process on the host memory-maps (mentoring/search_snapshot.py).
+SEARCH_INDEX_DIR = Path(envstr("SEARCH_INDEX_DIR", str(VAR_DIR / "search-index")))
+# Seconds behind the newest change seen that each look for changes re-reads, so that a transaction
+# committing after a later-stamped one, or an app host whose clock runs behind, is still caught:
+# larger than any clock skew between hosts plus the longest transaction that saves a profile or
+# enrollment. Anything older is in the next snapshot.
+SEARCH_INDEX_SAFETY_WINDOW = envint("SEARCH_INDEX_SAFETY_WINDOW", 120, minimum=0)
 
 # Production hardening: on whenever DEBUG is off (each can be relaxed by its variable).
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -262,11 +308,24 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-}
+# Logs on standard error: the message alone, or with LOG_FORMAT=json one JSON object a line with
+# the request's id (mentormatch.logs).
+LOG_FORMAT = envchoice("LOG_FORMAT", "text", ["text", "json"])
+LOGGING = logging_config(LOG_FORMAT, envstr("LOG_LEVEL", "INFO"))
+
+# Errors to Sentry when SENTRY_DSN is set; no personal data, no tracing unless asked for.
+SENTRY_DSN = envstr("SENTRY_DSN", "")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=envstr("SENTRY_ENVIRONMENT") or None,
+        release=envstr("SENTRY_RELEASE") or None,
+        traces=envfloat("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0, maximum=1.0),
+    )
+
+# /health/ (mentormatch.health): a ready task waiting longer than this (seconds) means no worker
+# takes tasks; each process runs the checks at most once every HEALTH_CHECK_REUSE seconds.
+HEALTH_QUEUE_LAG = envint("HEALTH_QUEUE_LAG", 300, minimum=1)
+HEALTH_CHECK_REUSE = envint("HEALTH_CHECK_REUSE", 5, minimum=0)
 
 VAR_DIR.mkdir(exist_ok=True)

@@ -5,7 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path, reverse
 from django.views.defaults import server_error
 
-from mentormatch import views
+from mentormatch import health, views
 
 admin.site.site_header = "Mentor Match administration"
 admin.site.site_title = "Mentor Match"
@@ -30,6 +30,9 @@ handler500 = csp_update({"style-src": ["'unsafe-inline'"]})(server_error)
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # For load balancers and monitoring: no sign-in (docs/deploy.md).
+    path("health/", health.health, name="health"),
+    path("health/web/", health.health_web, name="health_web"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("members.urls")),

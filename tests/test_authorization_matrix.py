@@ -267,6 +267,9 @@ REASON = {"reason": "Asked by the member on the phone"}
 
 MATRIX: dict[str, Entry] = {
     "home": everyone(lambda w: "/"),
+    # Load balancers and monitoring ask without signing in; the answer holds no secret.
+    "health": everyone(lambda w: "/health/"),
+    "health_web": everyone(lambda w: "/health/web/"),
     # allauth
     "account_login": anonymous_only(lambda w: "/accounts/login/", HOME),
     "account_logout": entry(lambda w: "/accounts/logout/", redirect("/"), 200, 200, 200, 200),

@@ -191,6 +191,8 @@ WALK = [
 
 # URL patterns that are not pages, with the reason.
 NOT_PAGES = {
+    "health": "plain text or JSON for load balancers and monitoring",
+    "health_web": "plain text or JSON for load balancers",
     "members:photo": "a JPEG",
     "mentoring:relationship_ics": "a calendar file",
     "mentoring:feed": "a calendar file",

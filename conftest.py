@@ -23,6 +23,7 @@ def _isolated(request, settings, tmp_path, django_db_blocker):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests change rows and search at once: the index looks for changes on every search.
     settings.SEARCH_INDEX_CHECK_INTERVAL = 0
+    settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
     # allauth's rate limits count in the default cache; each test starts with none used. That
     # cache is a database table, which a transactional test's flush leaves as it is, and which
     # only a test with database access may reach.

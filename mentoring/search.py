@@ -1,30 +1,38 @@
-"""Find a Mentor / Find a Mentee: an in-memory index of one role's enrollments, searched with numpy.
+"""Find a Mentor / Find a Mentee: one role's enrollments as numpy arrays, searched in memory.
 
 Why in memory: ranking by the match score needs every candidate's choices, and a LIKE scan of
-40,000 bios alone takes 70–85 ms in SQLite. Each process keeps, per role, a boolean matrix
-(enrollment × criterion option) plus the few columns the filters need, and catches up with the
-database on every search by two indexed MAX(updated_at) look-ups: rows changed since the last look
-are reloaded. A full rebuild runs every SEARCH_INDEX_TTL seconds to pick up what timestamps do not
-show (an account switched off in the admin, a deleted member). The page's rows are read from the
-database afterwards, through Enrollment.objects.participating(), so what a member sees is always
-current.
+40,000 bios alone takes 70-85 ms in SQLite.
+
+The arrays come from a snapshot (mentoring/search_snapshot.py) built outside requests by
+`manage.py build_search_index` (at deploy, and every few minutes by the worker) and memory-mapped
+by every web process, which share its pages. A process opens the current snapshot at its first
+search, and every SEARCH_INDEX_CHECK_INTERVAL seconds looks whether a newer one was published
+(then switches) and catches up with the rows changed since the snapshot: it re-reads every row
+stamped within SEARCH_INDEX_SAFETY_WINDOW seconds of the newest stamp it has seen, so that a
+transaction that commits after a later-stamped one, or a host whose clock runs behind, is still
+read. Changed rows are written over the snapshot's copy-on-write row arrays (only those pages
+become the process's own); their choices and words live in a small overlay beside the read-only
+bit-packed choices and word index.
+
+What timestamps do not show (an account switched off in the admin, a deleted member) waits for
+the next snapshot; the page's rows are read from the database through the account's is_active,
+so nobody switched off is ever shown. The 20 result cards of a page are read in one query.
 """
 
-import bisect
-import re
+import logging
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, Q
 from django.utils import timezone
 
 from members.models import Profile, ProfileSummary
+from mentoring import search_snapshot as snapshots
 from mentoring.matching import (
     AHEAD,
     AHEAD_CREDIT,
@@ -35,286 +43,391 @@ from mentoring.matching import (
     level_of,
     match_score,
 )
-from mentoring.models import (
-    CriterionOption,
-    Enrollment,
-    EnrollmentChoice,
-    EnrollmentStatus,
-    Relationship,
-    Role,
-)
+from mentoring.models import Enrollment, EnrollmentChoice, EnrollmentStatus, Role
+from mentoring.search_snapshot import ROW_ARRAYS, STATUS_CODE, WORD
 
-WORD = re.compile(r"\w+")
-STATUS_CODE = {
-    EnrollmentStatus.ACTIVE: 0,
-    EnrollmentStatus.PAUSED: 1,
-    EnrollmentStatus.WITHDRAWN: 2,
-}
+log = logging.getLogger(__name__)
 SORTS = ("best", "name", "newest", "active")
+__all__ = ["STATUS_CODE", "WORD", "SORTS", "RoleIndex", "index_for", "run", "Query"]
 
 
-def _ts(value) -> float:
-    return value.timestamp() if value else float("-inf")
+class RowOf:
+    """Enrollment id -> row: the snapshot's ids are ascending (binary search), rows added since
+    are in a small dict."""
+
+    def __init__(self, ids: np.ndarray, rows: int):
+        self.ids = ids
+        self.rows = rows
+        self.added: dict[int, int] = {}
+
+    def get(self, enrollment_id, default=None):
+        row = self.added.get(enrollment_id)
+        if row is not None:
+            return row
+        row = int(np.searchsorted(self.ids[: self.rows], enrollment_id))
+        if row < self.rows and self.ids[row] == enrollment_id:
+            return row
+        return default
+
+    def __getitem__(self, enrollment_id):
+        row = self.get(enrollment_id)
+        if row is None:
+            raise KeyError(enrollment_id)
+        return row
+
+    def __contains__(self, enrollment_id):
+        return self.get(enrollment_id) is not None
 
 
 class RoleIndex:
-    """Every enrollment of one role, as arrays. Rows are never removed, only overwritten."""
+    """Every enrollment of one role, as arrays: a snapshot plus the rows changed since."""
 
     def __init__(self, role: str):
         self.role = role
         self.lock = threading.Lock()
-        self.built_at = None
+        self.snapshot = None
+        self.matrix = None  # an in-memory choice matrix instead of a snapshot (unit tests)
+        self.checked_at = None
 
-    # --- building and catching up -------------------------------------------------------------
-
-    def _latest_changes(self):
-        # Two index look-ups (both columns are indexed).
-        return (
-            Enrollment.objects.aggregate(latest=Max("updated_at"))["latest"],
-            Profile.objects.aggregate(latest=Max("updated_at"))["latest"],
-        )
-
-    def _rows(self, queryset):
-        return queryset.values_list(
-            "id",
-            "user_id",
-            "status",
-            "return_date",
-            "available_until",
-            "max_mentees",
-            "created_at",
-            "statement",
-            "user__is_active",
-            "user__profile__last_active_at",
-            "user__profile__first_name",
-            "user__profile__last_name",
-            "user__profile__job_title",
-            "user__profile__organization",
-            "user__profile__bio",
-            "user__profile__country",
-            "user__profile__time_zone",
-            "user__email",
-            "user__profile__photo",
-            "user__profile__city",
-            "user__profile__region",
-        )
+    # --- opening, switching and catching up ----------------------------------------------------
 
     def build(self):
-        latest = self._latest_changes()
-        self.option_ids = list(CriterionOption.objects.order_by("pk").values_list("pk", flat=True))
+        """Build a new snapshot now and open it (tests, and a fresh `runserver`)."""
+        snapshots.build(self.role)
+        self.open(snapshots.open_current(self.role))
+
+    def open(self, snapshot):
+        self.snapshot = snapshot
+        self.version = snapshot.version
+        self.option_ids = snapshot.option_ids
         self.col_of = {option_id: col for col, option_id in enumerate(self.option_ids)}
-        rows = list(self._rows(Enrollment.objects.filter(role=self.role).order_by("pk")))
-        n = len(rows)
-        self.ids = np.zeros(n, dtype=np.int64)
-        self.user_ids = np.zeros(n, dtype=np.int64)
-        self.status = np.zeros(n, dtype=np.int8)
-        self.return_ord = np.zeros(n, dtype=np.int32)
-        self.until_ord = np.zeros(n, dtype=np.int32)
-        self.capacity = np.zeros(n, dtype=np.int16)
-        self.active_count = np.zeros(n, dtype=np.int16)
-        self.user_active = np.zeros(n, dtype=bool)
-        self.created = np.zeros(n, dtype=np.float64)
-        self.last_login = np.zeros(n, dtype=np.float64)
-        self.country = np.zeros(n, dtype="<U2")
-        self.time_zone = np.zeros(n, dtype="<U40")
-        self.matrix = np.zeros((n, len(self.option_ids)), dtype=bool)
-        self.texts = [""] * n
-        self.names = [""] * n
-        self.cards = [None] * n
-        self.row_of = {}
-        for row_index, row in enumerate(rows):
-            self.row_of[row[0]] = row_index
-            self._set_row(row_index, row)
-        for enrollment_id, option_id in EnrollmentChoice.objects.filter(
-            enrollment__role=self.role
-        ).values_list("enrollment_id", "option_id"):
-            self.matrix[self.row_of[enrollment_id], self.col_of[option_id]] = True
-        self._count_active_mentees(self.row_of.values(), every_row=True)
-        self._forget_derived()
-        self._vocabulary = None
-        self.seen = latest
-        self.built_at = time.monotonic()
+        # Plain arrays over the same mapped pages (np.memmap's subclass costs on every operation).
+        self._full = {name: np.asarray(array) for name, array in snapshot.arrays.items()}
+        self.bits = self._full["bits"]
+        self.sorted_names = self._full["sorted_names"]
+        self.vocabulary = self._full["vocabulary"]
+        self.offsets = self._full["offsets"]
+        self.postings = self._full["postings"]
+        self.users_sorted = self._full["users_sorted"]
+        self.user_order = self._full["user_order"]
+        self.snapshot_rows = snapshot.rows
+        self.time_zones = list(snapshot.time_zones)
+        self.tz_code_of = {tz: code for code, tz in enumerate(self.time_zones)}
+        self.row_of = RowOf(self._full["ids"], snapshot.rows)
+        self._set_rows(snapshot.rows)
+        # The overlay: rows changed since the snapshot.
+        self.changed_choices: dict[int, np.ndarray] = {}  # row -> bool per option
+        self.changed_texts: dict[int, frozenset] = {}  # row -> the words of its text
+        self.applied: dict[int, tuple] = {}  # enrollment id -> the stamps already applied
+        self.seen = snapshot.since
+        self._snapshot_cache = {}
+        self._overlay_changed()
+        self.catch_up()
 
-    def _set_row(self, i, row):
-        (eid, uid, status, return_date, until, capacity, created, statement, active, last_login,
-         first, last, title, org, bio, country, tz, email, photo, city, region) = row  # fmt: skip
-        self.ids[i] = eid
-        self.user_ids[i] = uid
-        self.status[i] = STATUS_CODE[status]
-        self.return_ord[i] = return_date.toordinal() if return_date else 0
-        self.until_ord[i] = until.toordinal() if until else 0
-        self.capacity[i] = capacity or 0
-        self.user_active[i] = bool(active)
-        self.created[i] = _ts(created)
-        self.last_login[i] = _ts(last_login)
-        self.country[i] = country or ""
-        self.time_zone[i] = tz or ""
-        self.names[i] = f"{last} {first}".casefold()
-        # What a result row shows, so that a page of results needs no query of its own.
-        self.cards[i] = ProfileSummary(
-            uid, email, first or "", last or "", photo or "", title or "", org or "",
-            city or "", region or "", country or "",
-        )  # fmt: skip
-        self.texts[i] = " ".join(
-            [first or "", last or "", title or "", org or "", bio or "", statement or ""]
-        ).casefold()
-
-    def _count_active_mentees(self, rows, every_row=False):
-        """How many active relationships each mentor row has, for "open places", read through
-        Enrollment.objects.with_open_places() (the one definition)."""
-        if self.role != Role.MENTOR:
-            return
-        rows = list(rows)
-        for i in rows:
-            self.active_count[i] = 0
-        enrollments = Enrollment.objects.filter(role=Role.MENTOR).with_open_places()
-        if not every_row:
-            enrollments = enrollments.filter(pk__in=[int(self.ids[i]) for i in rows])
-        else:
-            # Only mentors with someone to count: the others stay at 0 without a subquery each.
-            busy = Relationship.objects.active().values("mentor_id")
-            enrollments = enrollments.filter(user_id__in=busy)
-        for enrollment_id, n in enrollments.values_list("pk", "active_mentees"):
-            if enrollment_id in self.row_of:
-                self.active_count[self.row_of[enrollment_id]] = n
-
-    def _append(self, count):
-        def grow(array, extra_shape=()):
-            return np.concatenate([array, np.zeros((count, *extra_shape), dtype=array.dtype)])
-
-        for name in ("ids", "user_ids", "status", "return_ord", "until_ord", "capacity",
-                     "active_count", "user_active", "created", "last_login", "country", "time_zone"):  # fmt: skip
-            setattr(self, name, grow(getattr(self, name)))
-        self.matrix = grow(self.matrix, (self.matrix.shape[1],))
-        self.texts.extend([""] * count)
-        self.names.extend([""] * count)
-        self.cards.extend([None] * count)
-
-    def catch_up(self):
-        latest = self._latest_changes()
-        if latest == self.seen:
-            return
-        seen_enrollment, seen_profile = self.seen
-        if None in (seen_enrollment, seen_profile, *latest) or latest < self.seen:
-            # Rows went away (or there were none): start again rather than guess.
-            self.build()
-            return
-        changed = Q(updated_at__gte=seen_enrollment) | Q(
-            user_id__in=Profile.objects.filter(updated_at__gte=seen_profile).values("user_id")
-        )
-        rows = list(self._rows(Enrollment.objects.filter(role=self.role).filter(changed)))
-        if not rows:
-            self.seen = latest
-            return
-        ids = [row[0] for row in rows]
-        choices = list(
-            EnrollmentChoice.objects.filter(enrollment_id__in=ids).values_list(
-                "enrollment_id", "option_id"
-            )
-        )
-        if any(option_id not in self.col_of for _, option_id in choices):
-            self.build()  # staff added an option: rebuild with the new column
-            return
-        new = [eid for eid in ids if eid not in self.row_of]
-        if new:
-            start = len(self.texts)
-            self._append(len(new))
-            for offset, eid in enumerate(new):
-                self.row_of[eid] = start + offset
-        for row in rows:
-            i = self.row_of[row[0]]
-            self._set_row(i, row)
-            self.matrix[i, :] = False
-            if self._vocabulary is not None:
-                self._dirty.add(i)
-        for enrollment_id, option_id in choices:
-            self.matrix[self.row_of[enrollment_id], self.col_of[option_id]] = True
-        # Accepting or completing a relationship touches the mentor's enrollment, so its row is here.
-        self._count_active_mentees(self.row_of[eid] for eid in ids)
-        self._forget_derived()
-        self.seen = latest
-
-    def _forget_derived(self):
-        self._name_rank = None
-        self._places = None
-        self._matrix_f32 = None
-        self._levels = {}
-
-    @property
-    def matrix_f32(self):
-        """The choice matrix as float32, for facet counts by matrix product (BLAS)."""
-        if self._matrix_f32 is None:
-            self._matrix_f32 = self.matrix.astype(np.float32)
-        return self._matrix_f32
+    def _set_rows(self, n):
+        self.n = n
+        for name in ROW_ARRAYS:
+            setattr(self, name, self._full[name][:n])
 
     def ensure_current(self):
         with self.lock:
             now = time.monotonic()
-            if self.built_at is None or now - self.built_at > settings.SEARCH_INDEX_TTL:
-                self.build()
+            if self.snapshot is None:
+                self.open(snapshots.open_current(self.role))
                 self.checked_at = now
             elif now - self.checked_at >= settings.SEARCH_INDEX_CHECK_INTERVAL:
-                self.catch_up()
+                try:
+                    newer = snapshots.current_version(self.role)
+                except snapshots.SnapshotError as exc:
+                    log.warning("search index: %s; keeping %s", exc, self.version)
+                    newer = None
+                if newer and newer != self.version:
+                    try:
+                        self.open(snapshots.Snapshot(self.role, newer))
+                    except snapshots.SnapshotError as exc:
+                        log.warning("search index: %s; keeping %s", exc, self.version)
+                        self.catch_up()
+                else:
+                    self.catch_up()
                 self.checked_at = now
 
-    @property
-    def name_rank(self):
-        if self._name_rank is None:
-            order = sorted(range(len(self.names)), key=self.names.__getitem__)
-            rank = np.empty(len(order), dtype=np.int64)
-            rank[order] = np.arange(len(order))
-            self._name_rank = rank
-        return self._name_rank
+    def _window_start(self):
+        return self.seen - timedelta(seconds=settings.SEARCH_INDEX_SAFETY_WINDOW)
 
-    def _build_words(self):
-        """A word index: every distinct word of the texts, sorted, with the rows it occurs in."""
-        postings: dict[str, list[int]] = {}
-        for row, text in enumerate(self.texts):
-            for word in set(WORD.findall(text)):
-                postings.setdefault(word, []).append(row)
-        self._vocabulary = sorted(postings)
-        self._postings = [np.array(postings[w], dtype=np.int32) for w in self._vocabulary]
-        self._dirty = set()
+    def catch_up(self):
+        """Re-read every row stamped within the safety window of the newest stamp seen; apply those
+        whose stamps differ from what was applied."""
+        since = self._window_start()
+        # Two indexed look-ups in one UNION (an OR of the two would scan every enrollment).
+        mine = Enrollment.objects.filter(role=self.role).order_by()
+        ids = list(
+            mine.filter(updated_at__gte=since)
+            .values_list("pk", flat=True)
+            .union(
+                mine.filter(
+                    user_id__in=Profile.objects.filter(updated_at__gte=since).values("user_id")
+                ).values_list("pk", flat=True)
+            )
+        )
+        rows = (
+            list(Enrollment.objects.filter(pk__in=ids).values_list(*snapshots.ROW_COLUMNS))
+            if ids
+            else []
+        )
+        fresh = []
+        for row in rows:
+            stamps = (row[17], row[18])
+            for stamp in stamps:
+                if stamp is not None and stamp > self.seen:
+                    self.seen = stamp
+            if self.applied.get(row[0]) != stamps:
+                fresh.append(row)
+        # Forget what fell out of the window: it can no longer come back as "fresh".
+        if len(self.applied) > 4 * len(rows) + 1000:
+            in_window = {row[0] for row in rows}
+            self.applied = {k: v for k, v in self.applied.items() if k in in_window}
+        if not fresh:
+            return
+        ids = [row[0] for row in fresh]
+        choices: dict[int, list[int]] = {}
+        for enrollment_id, option_id in EnrollmentChoice.objects.filter(
+            enrollment_id__in=ids
+        ).values_list("enrollment_id", "option_id"):
+            choices.setdefault(enrollment_id, []).append(option_id)
+        new = [eid for eid in ids if eid not in self.row_of]
+        if new:
+            self._add_rows(new)
+        counts = (
+            snapshots.active_mentees(ids) if self.role == Role.MENTOR else {}
+        )  # accepting or completing a relationship touches the mentor's enrollment
+        for row in fresh:
+            i = self.row_of[row[0]]
+            self._set_row(i, row)
+            vector = np.zeros(len(self.option_ids), dtype=bool)
+            unknown = False
+            for option_id in choices.get(row[0], ()):
+                col = self.col_of.get(option_id)
+                if col is None:
+                    unknown = True  # an option staff added since the snapshot: the next one has it
+                else:
+                    vector[col] = True
+            if unknown:
+                log.info("search index: an option newer than snapshot %s", self.version)
+            self.changed_choices[i] = vector
+            self.active_count[i] = counts.get(row[0], 0)
+            self.applied[row[0]] = (row[17], row[18])
+        self._overlay_changed()
+
+    def _add_rows(self, enrollment_ids):
+        start = self.n
+        needed = start + len(enrollment_ids)
+        capacity = len(self._full["ids"])
+        if needed > capacity:
+            # Out of room before the next snapshot: grow this process's own copy.
+            extra = -(-max(needed - capacity, snapshots.spare_rows(capacity)) // 64) * 64
+            for name, array in list(self._full.items()):
+                if name in ROW_ARRAYS:
+                    self._full[name] = np.concatenate([array, np.zeros(extra, array.dtype)])
+            self._full["name_rank"][capacity:] = np.inf
+            pad = (capacity + extra + 7) // 8 - self.bits.shape[1]
+            self.bits = np.concatenate(
+                [self.bits, np.zeros((self.bits.shape[0], pad), np.uint8)], axis=1
+            )
+            self.row_of.ids = self._full["ids"]
+        for offset, enrollment_id in enumerate(enrollment_ids):
+            self.row_of.added[enrollment_id] = start + offset
+        self._set_rows(needed)
+
+    def _set_row(self, i, row):
+        for name, value in snapshots.scalars(row).items():
+            self._full[name][i] = value
+        key, text, tz = snapshots.row_name_and_text(row)
+        tz = tz or ""
+        if tz not in self.tz_code_of:
+            self.tz_code_of[tz] = len(self.time_zones)
+            self.time_zones.append(tz)
+        self._full["tz_code"][i] = self.tz_code_of[tz]
+        # Between the snapshot's names, before any equal one; ties by row.
+        position = np.searchsorted(self.sorted_names, key.encode(), side="left")
+        self._full["name_rank"][i] = position - 0.5 + i / (4 * len(self._full["ids"]))
+        self.changed_texts[i] = frozenset(WORD.findall(text))
+
+    def _overlay_changed(self):
+        rows = sorted(self.changed_choices)
+        self.dirty_rows = np.array(rows, dtype=np.int64)
+        k = len(self.option_ids)
+        self.dirty_new = np.array([self.changed_choices[r] for r in rows], dtype=bool).reshape(
+            -1, k
+        )
+        self.dirty_old = self._snapshot_rows(self.dirty_rows)
+        self._places = None
+        self._levels = {}
+        self._cache = {}
+
+    def cached(self, key, compute):
+        """compute(), kept until the rows change (masks every search of the day starts from)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def forget_derived(self):
+        """Forget what was computed from the rows (after writing to them directly: tests)."""
+        self._overlay_changed()
+
+    def rows_of_user(self, user_id: int) -> np.ndarray:
+        """The rows of one member (one at most, as one enrollment per role is the rule)."""
+        if self.matrix is not None:
+            return np.flatnonzero(self.user_ids == user_id)
+        start = np.searchsorted(self.users_sorted, user_id, side="left")
+        end = np.searchsorted(self.users_sorted, user_id, side="right")
+        added = np.flatnonzero(self.user_ids[self.snapshot_rows :] == user_id) + self.snapshot_rows
+        return np.concatenate([self.user_order[start:end], added])
+
+    def _snapshot_rows(self, rows) -> np.ndarray:
+        """The snapshot's choices of `rows` (rows x options, bool)."""
+        byte = self.bits[:, rows >> 3]
+        return ((byte >> (7 - (rows & 7)).astype(np.uint8)) & 1).astype(bool).T
+
+    # --- an in-memory matrix instead of a snapshot (unit tests of the arithmetic) -----------------
+
+    def _forget_derived(self):
+        """Use `self.matrix` (rows x options, bool, read as it is at each call) and `self.col_of` as
+        the whole index."""
+        self.option_ids = sorted(self.col_of, key=self.col_of.get)
+        self.n = len(self.matrix)
+        self._levels = {}
+        self._cache = {}
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def column(self, col: int) -> np.ndarray:
+        """Which rows chose the option in column `col` (bool per row), changes included."""
+        if self.matrix is not None:
+            return self.matrix[:, col]
+        values = np.unpackbits(self.bits[col], count=self.n).view(bool)
+        if len(self.dirty_rows):
+            values[self.dirty_rows] = self.dirty_new[:, col]
+        return values
+
+    def any_of(self, cols) -> np.ndarray:
+        """Rows that chose any of the options in `cols`."""
+        if not cols:
+            return np.zeros(self.n, dtype=bool)
+        packed = np.bitwise_or.reduce(self.bits[cols], axis=0)
+        values = np.unpackbits(packed, count=self.n).view(bool)
+        if len(self.dirty_rows):
+            values[self.dirty_rows] = self.dirty_new[:, cols].any(axis=1)
+        return values
+
+    def column_counts(self, mask: np.ndarray) -> np.ndarray:
+        """Per option, how many rows of `mask` chose it: popcounts of the bit-packed columns."""
+        packed = np.packbits(mask)
+        width = self.bits.shape[1]
+        if width % 8 == 0:  # whole 64-bit words: 8 times fewer popcounts
+            padded = np.zeros(width, dtype=np.uint8)
+            padded[: len(packed)] = packed
+            bits, packed = self.bits.view(np.uint64), padded.view(np.uint64)
+        else:
+            bits = self.bits[:, : len(packed)]
+        counts = np.zeros(len(self.option_ids), dtype=np.int64)
+        step = 1 << 13  # words per slice: the temporaries stay small
+        for start in range(0, len(packed), step):
+            piece = packed[start : start + step]
+            part = bits[:, start : start + len(piece)] & piece
+            counts += np.bitwise_count(part).sum(axis=1, dtype=np.int64)
+        if len(self.dirty_rows):
+            chosen = mask[self.dirty_rows]
+            counts += self.dirty_new[chosen].sum(axis=0) - self.dirty_old[chosen].sum(axis=0)
+        return counts
+
+    def options_of(self, row) -> set[int]:
+        if row in self.changed_choices:
+            vector = self.changed_choices[row]
+        else:
+            vector = self._snapshot_rows(np.array([row], dtype=np.int64))[0]
+        return {self.option_ids[col] for col in np.flatnonzero(vector)}
 
     def rows_containing(self, word: str) -> np.ndarray:
         """Rows with a word that starts with `word` (keywords match words and word beginnings).
-
-        Rows changed since the word index was built are checked against their current text.
-        """
-        if self._vocabulary is None:
-            self._build_words()
-        mask = np.zeros(len(self.texts), dtype=bool)
-        start = bisect.bisect_left(self._vocabulary, word)
-        end = bisect.bisect_left(self._vocabulary, word + "\U0010ffff")
-        for posting in self._postings[start:end]:
-            mask[posting] = True
-        if self._dirty:
-            dirty = np.fromiter(self._dirty, dtype=np.int64)
-            mask[dirty] = False
-            for row in self._dirty:
-                if any(w.startswith(word) for w in WORD.findall(self.texts[row])):
-                    mask[row] = True
+        Rows changed since the snapshot are checked against their current text."""
+        mask = np.zeros(self.n, dtype=bool)
+        probe = word.encode()
+        size = self.vocabulary.dtype.itemsize
+        if len(self.vocabulary) and len(probe) <= size:
+            start = np.searchsorted(self.vocabulary, probe, side="left")
+            if len(probe) < size:
+                # UTF-8 never holds 0xff: every word starting with `probe` sorts before this.
+                end = np.searchsorted(self.vocabulary, probe + b"\xff", side="left")
+            else:
+                end = np.searchsorted(self.vocabulary, probe, side="right")
+            mask[self.postings[self.offsets[start] : self.offsets[end]]] = True
+        if self.changed_texts:
+            for row, words in self.changed_texts.items():
+                mask[row] = any(w.startswith(word) for w in words)
         return mask
 
     @property
     def places(self) -> tuple[list[str], list[str]]:
         """The countries and time zones members of this role are in, for the filter lists."""
         if self._places is None:
+            # The snapshot's once (a million rows take a while), then the changed rows'.
+            if "places" not in self._snapshot_cache:
+                rows = self.snapshot_rows
+                self._snapshot_cache["places"] = (
+                    set(np.unique(self._full["country"][:rows]).tolist()),
+                    set(np.unique(self._full["tz_code"][:rows]).tolist()),
+                )
+            countries, codes = self._snapshot_cache["places"]
+            changed = np.fromiter(self.changed_texts, dtype=np.int64)
+            countries = countries | set(self.country[changed].tolist())
+            codes = codes | set(self.tz_code[changed].tolist())
             self._places = (
-                [c for c in np.unique(self.country).tolist() if c],
-                [t for t in np.unique(self.time_zone).tolist() if t],
+                sorted(c.decode() for c in countries if c),
+                sorted(self.time_zones[c] for c in codes if self.time_zones[c]),
             )
         return self._places
 
     def levels(self, levels: tuple[int, ...], *, mentor: bool) -> np.ndarray:
         """Every row's level in an ordered category (matching.level_of), -1 for none."""
         key = (levels, mentor)
-        if key not in self._levels:
-            self._levels[key] = level_array(self, self.matrix, levels, mentor=mentor)
+        if key not in self._levels or self.matrix is not None:
+            self._levels[key] = self._derived(
+                ("levels", key), lambda column: level_array(self, column, levels, mentor=mentor)
+            )
         return self._levels[key]
 
-    def options_of(self, row) -> set[int]:
-        return {self.option_ids[col] for col in np.flatnonzero(self.matrix[row])}
+    def chosen_in(self, option_ids: tuple[int, ...]) -> np.ndarray:
+        """How many of `option_ids` each row chose."""
+        cols = [self.col_of[o] for o in option_ids if o in self.col_of]
+
+        def count(column):
+            total = None
+            for col in cols:
+                values = column(col).astype(np.int16)
+                total = values if total is None else total + values
+            return total
+
+        result = self._derived(("chosen", tuple(cols)), count)
+        return np.zeros(self.n, dtype=np.int16) if result is None else result
+
+    def _derived(self, key, compute):
+        """compute(column getter) over the snapshot's rows (kept for the snapshot's life), then
+        the changed rows recomputed from the overlay."""
+        if self.matrix is not None:
+            return compute(lambda col: self.matrix[:, col])
+        base = self._snapshot_cache.get(key)
+        if base is None:
+            base = compute(lambda col: np.unpackbits(self.bits[col], count=self.n).view(bool))
+            self._snapshot_cache[key] = base
+        if base is None:
+            return None
+        if len(base) < self.n:
+            base = np.concatenate([base, np.zeros(self.n - len(base), base.dtype)])
+        if not len(self.dirty_rows):
+            return base
+        result = base.copy()
+        result[self.dirty_rows] = compute(lambda col: self.dirty_new[:, col])
+        return result
 
 
 _indexes: dict[tuple[str, str], RoleIndex] = {}
@@ -330,7 +443,7 @@ def index_for(role: str) -> RoleIndex:
 
 
 def reset_indexes():
-    """Forget every index (tests, whose rolled-back rows would otherwise linger)."""
+    """Forget every opened index (tests, whose rolled-back rows would otherwise linger)."""
     with _indexes_lock:
         _indexes.clear()
 
@@ -362,7 +475,17 @@ class Hit:
     match: Match
     open_places: int | None
     capacity: int
-    card: ProfileSummary
+    user_id: int  # what the row shows is read for the whole page at once: CARD_FIELDS
+
+
+# A result's card (members.models.ProfileSummary) as read from User with the page's other facts.
+CARD_FIELDS = ("email", "profile__first_name", "profile__last_name", "profile__photo",
+               "profile__job_title", "profile__organization", "profile__city", "profile__region",
+               "profile__country")  # fmt: skip
+
+
+def card(user_id: int, values) -> ProfileSummary:
+    return ProfileSummary(user_id, *(value or "" for value in values))
 
 
 @dataclass
@@ -380,20 +503,22 @@ class Results:
 
 
 def _any_of(index, option_ids):
-    cols = [index.col_of[o] for o in option_ids if o in index.col_of]
-    if not cols:
-        return np.zeros(len(index.texts), dtype=bool)
-    return index.matrix[:, cols].any(axis=1)
+    return index.any_of([index.col_of[o] for o in option_ids if o in index.col_of])
 
 
-def level_array(index, matrix, levels, *, mentor: bool) -> np.ndarray:
-    """matching.level_of over the rows of `matrix` (the index's columns): the rank of each row's
-    highest (mentor) or lowest (mentee) option among `levels`, -1 for none."""
+def level_array(index, column, levels, *, mentor: bool) -> np.ndarray:
+    """matching.level_of over rows whose choices `column(col)` gives (bool per row): the rank of
+    each row's highest (mentor) or lowest (mentee) option among `levels`, -1 for none."""
     ranked = [(rank, index.col_of[o]) for rank, o in enumerate(levels) if o in index.col_of]
-    result = np.full(len(matrix), -1, dtype=np.int64)
+    result = None
     # Later assignments win: ascending ranks leave the highest, descending the lowest.
     for rank, col in ranked if mentor else reversed(ranked):
-        result[matrix[:, col]] = rank
+        chosen = column(col)
+        if result is None:
+            result = np.full(len(chosen), -1, dtype=np.int8)
+        result[chosen] = rank
+    if result is None:
+        result = np.full(len(column(0)) if index.option_ids else 0, -1, dtype=np.int8)
     return result
 
 
@@ -406,7 +531,7 @@ def _satisfies(index, rule, option_ids, target_role):
     finding_mentors = target_role == Role.MENTOR
     own = level_of(option_ids, rule.levels, mentor=not finding_mentors)
     if own is None:
-        return np.zeros(len(index.texts), dtype=bool)
+        return np.zeros(index.n, dtype=bool)
     theirs = index.levels(rule.levels, mentor=finding_mentors)
     return theirs >= own if finding_mentors else (theirs >= 0) & (theirs <= own)
 
@@ -416,7 +541,7 @@ def _ahead_counts(index, rule, rows_mask, target_role) -> np.ndarray:
     members at each level, summed upwards (mentors at or above) or downwards (mentees at or
     below)."""
     finding_mentors = target_role == Role.MENTOR
-    theirs = index.levels(rule.levels, mentor=finding_mentors)[rows_mask]
+    theirs = index.levels(rule.levels, mentor=finding_mentors)[rows_mask].astype(np.int64)
     per_level = np.bincount(theirs[theirs >= 0], minlength=len(rule.levels))
     return per_level[::-1].cumsum()[::-1] if finding_mentors else per_level.cumsum()
 
@@ -431,7 +556,7 @@ def run(query: Query, alternatives: Iterable[Query] = ()) -> Results:
             results.alternatives = [
                 _run(index, other, count_only=True).total for other in alternatives
             ]
-        return results
+    return results
 
 
 def participating_mask(index: RoleIndex, today: date):
@@ -460,16 +585,17 @@ def open_places_of(index: RoleIndex):
 
 def _run(index: RoleIndex, query: Query, *, count_only=False) -> Results:
     # Who may be listed at all: participating on the site's date, not the searcher.
-    base = participating_mask(index, query.today or timezone.localdate()) & (
-        index.user_ids != query.searcher_user_id
-    )
-    open_places = open_places_of(index)
+    today = query.today or timezone.localdate()
+    base = index.cached(("participating", today), lambda: participating_mask(index, today)).copy()
+    base[index.rows_of_user(query.searcher_user_id)] = False
+    open_places = index.cached("open_places", lambda: open_places_of(index))
     if query.open_only and query.target_role == Role.MENTOR:
-        base &= open_places > 0
+        base &= index.cached("has_open_place", lambda: open_places > 0)
     if query.country:
-        base &= index.country == query.country
+        base &= index.country == query.country.encode()
     if query.time_zone:
-        base &= index.time_zone == query.time_zone
+        code = index.tz_code_of.get(query.time_zone)
+        base &= index.tz_code == code if code is not None else False
     rules = {category.id: category for category in query.categories}
     for category in query.categories:
         if category.must_match and query.criteria.get(category.id):
@@ -512,7 +638,7 @@ def _run(index: RoleIndex, query: Query, *, count_only=False) -> Results:
                     facets[option_id] = int(counts[rank[option_id]])
             continue
         if key not in counts_for:
-            counts_for[key] = others_for[key].astype(np.float32) @ index.matrix_f32
+            counts_for[key] = index.column_counts(others_for[key])
         counts = counts_for[key]
         for option_id in option_ids:
             col = index.col_of.get(option_id)
@@ -520,20 +646,20 @@ def _run(index: RoleIndex, query: Query, *, count_only=False) -> Results:
                 facets[option_id] = int(counts[col])
 
     rows = np.flatnonzero(final)
-    scores = score_rows(index, rows, query)
-    if query.sort == "name":
-        order = np.argsort(index.name_rank[rows], kind="stable")
-    elif query.sort == "newest":
-        order = np.lexsort((index.name_rank[rows], -index.created[rows]))
-    elif query.sort == "active":
-        order = np.lexsort((index.name_rank[rows], -index.last_login[rows]))
-    else:
-        order = np.lexsort((index.name_rank[rows], -scores))
-
     total = len(rows)
     pages = max(1, -(-total // query.page_size))
     page = min(max(1, query.page), pages)
-    chosen = rows[order[(page - 1) * query.page_size : page * query.page_size]]
+    # Only the rows up to this page are put in order; ties go by name.
+    if query.sort == "name":
+        primary = index.name_rank[rows]
+    elif query.sort == "newest":
+        primary = -index.created[rows]
+    elif query.sort == "active":
+        primary = -index.last_login[rows]
+    else:
+        primary = -score_rows(index, rows, query)
+    order = first_in_order(primary, index.name_rank[rows], page * query.page_size)
+    chosen = rows[order[(page - 1) * query.page_size :]]
     hits = []
     for row in chosen:
         candidate = _by_category(index.options_of(row), query.options_by_category)
@@ -545,9 +671,27 @@ def _run(index: RoleIndex, query: Query, *, count_only=False) -> Results:
         )
         places = int(open_places[row]) if query.target_role == Role.MENTOR else None
         hits.append(
-            Hit(int(index.ids[row]), match, places, int(index.capacity[row]), index.cards[row])
+            Hit(
+                int(index.ids[row]),
+                match,
+                places,
+                int(index.capacity[row]),
+                int(index.user_ids[row]),
+            )
         )
     return Results(total, page, pages, hits, facets, *index.places)
+
+
+def first_in_order(primary: np.ndarray, secondary: np.ndarray, count: int) -> np.ndarray:
+    """The positions of the `count` smallest by (primary, secondary), in that order: what a full
+    lexsort would begin with, without sorting the rest."""
+    if count < len(primary):
+        kth = np.partition(primary, count - 1)[count - 1]
+        candidates = np.flatnonzero(primary <= kth)
+    else:
+        candidates = np.arange(len(primary))
+    order = np.lexsort((secondary[candidates], primary[candidates]))
+    return candidates[order[:count]]
 
 
 def _by_category(
@@ -564,9 +708,10 @@ def score_rows(index: RoleIndex, rows, query: Query) -> np.ndarray:
     """match_score() for many rows at once: the same formula with the same arithmetic in the same
     order, category by category (tests hold them equal).
 
-    Two matrix products give, per row and category, the options shared with the searcher
-    (overlap) and the options the candidate chose in that category; ordered categories compare
-    each row's level with the searcher's.
+    What a row earns in a category depends only on small whole numbers (its level in an ordered
+    category; the options it shares with the searcher and, for a mentor searching, the options it
+    chose there), so each category's possible values are computed once, with match_score's
+    arithmetic, into a table that every row then looks up.
     """
     searcher_is_mentee = query.target_role == Role.MENTOR
     scoring = [
@@ -578,21 +723,8 @@ def score_rows(index: RoleIndex, rows, query: Query) -> np.ndarray:
     total = np.zeros(len(rows), dtype=np.float64)
     if not scoring or not len(rows):
         return earned
-    n_cols = index.matrix.shape[1]
-    wanted = np.zeros((n_cols, len(scoring)), dtype=np.float32)
-    in_category = np.zeros((n_cols, len(scoring)), dtype=np.float32)
-    for j, category in enumerate(scoring):
-        for option_id in query.criteria[category.id]:
-            if option_id in index.col_of:
-                wanted[index.col_of[option_id], j] = 1
-        for option_id in query.options_by_category.get(category.id, []):
-            if option_id in index.col_of:
-                in_category[index.col_of[option_id], j] = 1
-    sub_f32 = index.matrix[rows].astype(np.float32)  # quicker than indexing matrix_f32
-    overlap = (sub_f32 @ wanted).astype(np.float64)
-    chosen = (sub_f32 @ in_category).astype(np.float64)
     credits = np.array(AHEAD_CREDIT, dtype=np.float64)
-    for j, category in enumerate(scoring):
+    for category in scoring:
         weight = category.weight
         criteria = query.criteria[category.id]
         if category.kind == AHEAD:
@@ -600,24 +732,45 @@ def score_rows(index: RoleIndex, rows, query: Query) -> np.ndarray:
             if own is None:
                 continue
             total += weight
-            theirs = index.levels(category.levels, mentor=searcher_is_mentee)[rows]
+            theirs = np.arange(-1, len(category.levels), dtype=np.int64)  # every possible level
             steps = theirs - own if searcher_is_mentee else own - theirs
             credit = np.where(
                 (theirs >= 0) & (steps >= 0), credits[np.clip(steps, 0, len(credits) - 1)], 0.0
             )
             best = best_ahead_credit(own, category.levels, searcher_is_mentee=searcher_is_mentee)
-            earned += weight * (credit / best)
+            table = weight * (credit / best)
+            earned += table[index.levels(category.levels, mentor=searcher_is_mentee)[rows] + 1]
         elif category.kind == PREFERENCE:
-            shared = overlap[:, j] > 0
+            shared = _overlap(index, rows, criteria) > 0
             total += np.where(shared, weight, 0)
             earned += np.where(shared, weight * 1.0, 0.0)
         else:
             total += weight
-            mentee_count = (
-                np.full(len(rows), float(len(criteria))) if searcher_is_mentee else chosen[:, j]
-            )
-            earned += weight * np.divide(
-                overlap[:, j], mentee_count, out=np.zeros(len(rows)), where=mentee_count > 0
-            )
+            overlap = _overlap(index, rows, criteria)
+            if searcher_is_mentee:
+                shares = np.arange(len(criteria) + 1, dtype=np.float64)
+                table = weight * np.divide(shares, np.full(len(shares), float(len(criteria))))
+                earned += table[overlap]
+            else:
+                in_category = tuple(query.options_by_category.get(category.id, []))
+                chosen = index.chosen_in(in_category)[rows].astype(np.intp)
+                shares, counts = np.meshgrid(
+                    np.arange(len(criteria) + 1, dtype=np.float64),
+                    np.arange(len(in_category) + 1, dtype=np.float64),
+                    indexing="ij",
+                )
+                table = weight * np.divide(
+                    shares, counts, out=np.zeros(shares.shape), where=counts > 0
+                )
+                earned += table[overlap, chosen]
     percent = np.divide(100 * earned, total, out=np.zeros(len(rows)), where=total > 0)
     return np.rint(percent)
+
+
+def _overlap(index: RoleIndex, rows, option_ids) -> np.ndarray:
+    """How many of `option_ids` each of `rows` chose."""
+    overlap = np.zeros(len(rows), dtype=np.intp)
+    for option_id in option_ids:
+        if option_id in index.col_of:
+            overlap += index.column(index.col_of[option_id])[rows]
+    return overlap

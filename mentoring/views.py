@@ -184,28 +184,27 @@ def find(request, target_role):
 
 def result_rows(results, form, program):
     """The page's rows, with their text prepared here (twenty rows of template look-ups cost more
-    than the search). What a row shows comes from the search index, at most a second old; one
-    query checks the accounts are still active and which members also hold the other role."""
+    than the search). One query reads what each row shows (the search index holds no cards),
+    checks the accounts are still active and which members also hold the other role."""
     target_role = form.query.target_role
     other_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
     also_other = Enrollment.objects.enrolled().filter(user_id=OuterRef("pk"), role=other_role)
-    # (holds both roles, last active) per member shown: fresh, not the index's copy.
+    # (holds both roles, last active, card) per member shown.
     facts = {
-        user_id: (both, active_at)
-        for user_id, both, active_at in User.objects.filter(
-            pk__in=[hit.card.user_id for hit in results.hits], is_active=True
+        user_id: (both, active_at, search.card(user_id, card))
+        for user_id, both, active_at, *card in User.objects.filter(
+            pk__in=[hit.user_id for hit in results.hits], is_active=True
         )
         .annotate(both=Exists(also_other))
-        .values_list("pk", "both", "profile__last_active_at")
+        .values_list("pk", "both", "profile__last_active_at", *search.CARD_FIELDS)
     }
     labels = {o.pk: o.label for c in form.categories for o in c.active_options}
     pending = pending_requests(form.query.searcher_user_id, facts, target_role) if facts else {}
     rows = []
     for hit in results.hits:
-        profile = hit.card
-        if profile.user_id not in facts:
-            continue  # the account was switched off since the index looked
-        both, active_at = facts[profile.user_id]
+        if hit.user_id not in facts:
+            continue  # the account was switched off (or deleted) since the index looked
+        both, active_at, profile = facts[hit.user_id]
         roles = [target_role, other_role] if both else [target_role]
         places = hit.open_places
         rows.append(

@@ -306,6 +306,7 @@ def test_the_follow_up_command_and_the_scheduler(pending, capsys):
     call_command("run_scheduler", once=True)
 
     assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "mentoring.tasks.build_search_index",
         "mentoring.tasks.follow_up",
         "notifications.tasks.prune",
         "notifications.tasks.send_digests",

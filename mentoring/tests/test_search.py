@@ -404,6 +404,7 @@ def test_a_mentor_with_no_open_place_is_hidden_or_shown_with_the_badge_disabled(
     # mentees is set here, as accepting a request will.
     index = search_module.index_for("mentor")
     index.active_count[index.row_of[Enrollment.objects.get(user=full).pk]] = 1
+    index.forget_derived()
 
     only_open = search(client, option, (SKILLS, "Negotiation"), open="1")
     everyone = search(client, option, (SKILLS, "Negotiation"))

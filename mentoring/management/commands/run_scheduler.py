@@ -10,10 +10,11 @@ It may run on every host: each rule's run is claimed once per period in the data
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from mentoring.tasks import follow_up
+from mentoring.tasks import build_search_index, follow_up
 from notifications import schedule, worker
 from notifications.schedule import Rule
 from notifications.tasks import prune, send_digests, sweep
@@ -24,12 +25,17 @@ RULES = [
     Rule(send_digests),
     Rule(sweep),
     Rule(prune, every=timedelta(days=1)),
+    # A fresh search index snapshot, written where this worker's host keeps it (SEARCH_INDEX_DIR):
+    # app hosts that do not share that directory run `build_search_index` on their own timer
+    # (deploy/systemd/mentormatch-search-index.timer, docs/deploy.md).
+    Rule(build_search_index, every=timedelta(seconds=settings.SEARCH_INDEX_TTL)),
 ]
 
 
 class Command(BaseCommand):
     help = (
-        "Enqueue the follow-up rules, weekly digests, sweep and pruning, each once per period "
+        "Enqueue the follow-up rules, weekly digests, sweep, pruning and the search index snapshot, "
+        "each once per period "
         "however many hosts run this."
     )
 

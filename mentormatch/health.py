@@ -18,8 +18,8 @@ HEALTH_CHECK_REUSE seconds and answers with that run meanwhile.
 import asyncio
 import dataclasses
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import connections
 from django.db.models import Case, F, When
@@ -178,17 +178,24 @@ def respond(request, outcome: dict[str, str | None]):
     return response
 
 
+def checked(which: dict[str, type[HealthCheck]]) -> dict[str, str | None]:
+    """run_checks() from a plain (WSGI) view: on a thread of its own with its own event loop, so
+    it works whatever the calling thread runs (a test's browser driver keeps a loop there)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run_checks(which)).result()
+
+
 @require_GET
-async def health(request):
+def health(request):
     """Everything: for monitoring and alerts."""
-    return respond(request, await run_checks(ALL_CHECKS))
+    return respond(request, checked(ALL_CHECKS))
 
 
 @require_GET
-async def health_web(request):
+def health_web(request):
     """What this web host needs to serve pages: for the load balancer, which should not take every
     host out of service because the workers are behind."""
-    return respond(request, await run_checks(WEB_CHECKS))
+    return respond(request, checked(WEB_CHECKS))
 
 
 def answer_before_host_checks(get_response):
@@ -205,7 +212,7 @@ def answer_before_host_checks(get_response):
                 return get_response(request)
         view = views.get(request.path_info)
         if view is not None:
-            return async_to_sync(view)(request)
+            return view(request)
         return get_response(request)
 
     return middleware

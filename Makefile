@@ -25,6 +25,7 @@ run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py build_search_index
 	@echo "Serving http://127.0.0.1:$(PORT) (Ctrl-C stops the site, the background workers and the scheduler)"
 	@# Each worker and the scheduler is started again if it fails or is killed (deploy/keep-running):
 	@# one worker for reminders and imports, two for emails, so a slow mail server holds up nothing else.
@@ -50,6 +51,8 @@ bench: venv
 	$(BIN)/python bench/seed.py
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk missing: throughput will be skipped")
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/search_scale.py --members 100000
+	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/import_members.py
 	$(BIN)/python bench/report_csv.py
 

@@ -3,6 +3,7 @@ from django import forms
 from members.models import Profile
 from members.photos import process_photo
 from members.text import clean_name
+from members.widgets import QuickSelect
 
 
 class NameField(forms.CharField):
@@ -64,6 +65,8 @@ class ProfileForm(forms.ModelForm):
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 6}),
             "contact_visibility": forms.RadioSelect,
+            "country": QuickSelect,
+            "time_zone": QuickSelect,
         }
 
     def __init__(self, *args, **kwargs):

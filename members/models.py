@@ -197,6 +197,29 @@ class ProfileQuerySet(models.QuerySet):
         """Profiles other members may see: those of active accounts."""
         return self.filter(user__is_active=True)
 
+    def attach_to(self, items, *fields):
+        """Give each of `items` its members in `fields` (foreign keys to the user; an item without
+        one of them is left as it is), each with their profile, read in one query for all of them:
+        `item.requester.profile` then costs nothing. What select_related("requester__profile", …)
+        on every list of a page did, without compiling two wide joins per foreign key per list
+        (most of a page's CPU time)."""
+        items = list(items)
+        wanted = [
+            (item, field, getattr(item, f"{field}_id"))
+            for item in items
+            for field in fields
+            if hasattr(item, f"{field}_id")
+        ]
+        ids = {user_id for _, _, user_id in wanted}
+        users = {
+            profile.user_id: profile.user
+            for profile in self.filter(user_id__in=ids).select_related("user")
+        }
+        for item, field, user_id in wanted:
+            if user_id in users:  # a member without a profile row is read when needed
+                setattr(item, field, users[user_id])
+        return items
+
 
 class Profile(ShownAsMember, models.Model):
     user = models.OneToOneField(

@@ -18,7 +18,10 @@ def users_with_awaiting_count():
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return User.objects.annotate(awaiting_answer=Subquery(waiting, output_field=IntegerField()))
+    # With the profile too: every page reads it (the member's time zone, the navigation).
+    return User.objects.select_related("profile").annotate(
+        awaiting_answer=Subquery(waiting, output_field=IntegerField())
+    )
 
 
 class _WithAwaitingCount:

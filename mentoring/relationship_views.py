@@ -71,30 +71,42 @@ def send(request, role, member_id):
 def overview(request):
     """My Mentoring Relationships."""
     me = request.user
-    related = ("requester__profile", "recipient__profile")
+    mine = MentoringRequest.objects.filter(Q(recipient=me) | Q(requester=me))
+    pending = list(
+        mine.filter(status=RequestStatus.PENDING).with_mentor_open_places().order_by("created_at")
+    )
+    relationships = list(
+        Relationship.objects.of(me)
+        .filter(status__in=[RelationshipStatus.ACTIVE, RelationshipStatus.COMPLETED])
+        .order_by("pk")
+    )
+    past_requests = list(
+        mine.exclude(status__in=[RequestStatus.PENDING, RequestStatus.ACCEPTED]).order_by(
+            "-answered_at"
+        )[:50]
+    )
+    to_reconsider = requests.requests_to_reconsider(me)
+    # Everyone on the page with their profile, in one query.
+    Profile.objects.attach_to(
+        [*pending, *past_requests, *to_reconsider, *relationships],
+        "requester",
+        "recipient",
+        "mentor",
+        "mentee",
+    )
+    active = [rel for rel in relationships if rel.status == RelationshipStatus.ACTIVE]
     context = {
-        "awaiting": MentoringRequest.objects.filter(recipient=me, status=RequestStatus.PENDING)
-        .with_mentor_open_places()
-        .select_related(*related)
-        .order_by("created_at"),
-        "to_reconsider": requests.requests_to_reconsider(me),
-        "sent": MentoringRequest.objects.filter(requester=me, status=RequestStatus.PENDING)
-        .select_related(*related)
-        .order_by("created_at"),
-        "as_mentor": Relationship.objects.active()
-        .filter(mentor=me)
-        .select_related("mentee__profile"),
-        "as_mentee": Relationship.objects.active()
-        .filter(mentee=me)
-        .select_related("mentor__profile"),
-        "past_relationships": Relationship.objects.of(me)
-        .filter(status=RelationshipStatus.COMPLETED)
-        .select_related("mentor__profile", "mentee__profile")
-        .order_by("-completed_at"),
-        "past_requests": MentoringRequest.objects.filter(Q(requester=me) | Q(recipient=me))
-        .exclude(status__in=[RequestStatus.PENDING, RequestStatus.ACCEPTED])
-        .select_related(*related)
-        .order_by("-answered_at")[:50],
+        "awaiting": [item for item in pending if item.recipient_id == me.pk],
+        "to_reconsider": to_reconsider,
+        "sent": [item for item in pending if item.requester_id == me.pk],
+        "as_mentor": [rel for rel in active if rel.mentor_id == me.pk],
+        "as_mentee": [rel for rel in active if rel.mentee_id == me.pk],
+        "past_relationships": sorted(
+            (rel for rel in relationships if rel.status == RelationshipStatus.COMPLETED),
+            key=lambda rel: rel.completed_at or rel.started_at,
+            reverse=True,
+        ),
+        "past_requests": past_requests,
     }
     feed, _ = CalendarFeed.objects.get_or_create(user=me)
     context["feed_url"] = request.build_absolute_uri(reverse("mentoring:feed", args=[feed.token]))

@@ -5,6 +5,7 @@ suggestions."""
 
 from django.shortcuts import render
 
+from members.models import Profile
 from mentoring.models import (
     Enrollment,
     MentoringRequest,
@@ -33,11 +34,14 @@ def home(request):
         .select_related("user")
         .prefetch_related("choices")
     }
-    awaiting = (
-        MentoringRequest.objects.filter(recipient=me, status=RequestStatus.PENDING)
-        .select_related("requester__profile")
-        .order_by("created_at")[:AWAITING_SHOWN]
+    awaiting = list(
+        MentoringRequest.objects.filter(recipient=me, status=RequestStatus.PENDING).order_by(
+            "created_at"
+        )[:AWAITING_SHOWN]
     )
+    active = list(Relationship.objects.active().of(me).order_by("started_at"))
+    # The members on the page with their profiles, in one query (members.models).
+    Profile.objects.attach_to([*awaiting, *active], "requester", "mentor", "mentee")
     relationships = [
         {
             "relationship": rel,
@@ -45,10 +49,7 @@ def home(request):
             "partner_role": Role.MENTEE if rel.mentor_id == me.pk else Role.MENTOR,
             "next_meeting": rel.next_planned_meeting(),
         }
-        for rel in Relationship.objects.active()
-        .of(me)
-        .select_related("mentor__profile", "mentee__profile")
-        .order_by("started_at")
+        for rel in active
     ]
     partners = {item["partner"].user_id for item in relationships}
     profile = me.profile

@@ -5,6 +5,7 @@ from datetime import date
 from django import forms
 from django.utils.http import urlencode
 
+from members.widgets import QuickSelect
 from mentoring.models import CriterionOption, Role
 
 # Far enough either way for any real enrollment, and a day short of what datetime can add to.
@@ -30,6 +31,7 @@ class ReportFilterForm(forms.Form):
         queryset=CriterionOption.objects.select_related("category"),
         required=False,
         empty_label="Any criterion",
+        widget=QuickSelect,
     )
 
     def __init__(self, data, *, report, program):

@@ -36,9 +36,9 @@ def report_page(request, slug):
     context = {"report": report, "form": form, "staff_section": "reports"}
     if not form.is_valid():
         return render(request, "program/reports/report.html", context, status=400)
-    page = Paginator(report.queryset(form.cleaned_data), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(report.queryset(form.cleaned_data), PAGE_SIZE)
+    paginator.count = report.total(form.cleaned_data)  # replaces the cached_property's count()
+    page = paginator.get_page(request.GET.get("page"))
     program = ProgramSettings.current()
     context.update(
         page=page,

@@ -70,6 +70,11 @@ class Report:
     by_criterion: bool = True
     # Reads what a batch of rows needs beyond its queryset (one query per batch), or None.
     prepare: Callable[[list], None] | None = None
+    # The queryset's rows counted without its joins, when they are costly (or None: counted).
+    count: Callable[[dict], int] | None = None
+
+    def total(self, filters: dict) -> int:
+        return self.count(filters) if self.count else self.queryset(filters).count()
 
     def rows(self, items, program) -> list[list]:
         items = list(items)
@@ -127,20 +132,9 @@ def _in_own_role(queryset):
 # --- Enrollment reports -----------------------------------------------------------------------
 
 
-def _enrollments(filters: dict, roles) -> QuerySet:
-    enrollments = (
-        Enrollment.objects.filter(role__in=roles)
-        .select_related("user__profile")
-        .with_open_places()
-        .annotate(
-            active_relationships=_in_own_role(Relationship.objects.active()),
-            pending_sent=_in_own_role(
-                MentoringRequest.objects.filter(
-                    status=RequestStatus.PENDING, requester=OuterRef("user_id")
-                )
-            ),
-        )
-    )
+def _chosen_enrollments(filters: dict, roles) -> QuerySet:
+    """The enrollments the filters choose, without their figures or order: what a page counts."""
+    enrollments = Enrollment.objects.filter(role__in=roles)
     status = filters.get("status")
     if status == ALL:
         pass
@@ -153,10 +147,29 @@ def _enrollments(filters: dict, roles) -> QuerySet:
     if filters.get("option"):
         # A member chooses an option at most once, so this join adds no duplicate rows.
         enrollments = enrollments.filter(choices__option=filters["option"])
-    enrollments = _within(
-        enrollments, "created_at", filters.get("date_from"), filters.get("date_to")
+    return _within(enrollments, "created_at", filters.get("date_from"), filters.get("date_to"))
+
+
+def _enrollments(filters: dict, roles) -> QuerySet:
+    enrollments = (
+        _chosen_enrollments(filters, roles)
+        .select_related("user__profile")
+        .with_open_places()
+        .annotate(
+            active_relationships=_in_own_role(Relationship.objects.active()),
+            pending_sent=_in_own_role(
+                MentoringRequest.objects.filter(
+                    status=RequestStatus.PENDING, requester=OuterRef("user_id")
+                )
+            ),
+        )
     )
-    return enrollments.order_by("user__profile__last_name", "user__profile__first_name", "pk")
+    # Every enrolled member has a profile (enrolling asks for a name and a job title). Saying so
+    # joins it as an inner join, which lets PostgreSQL read a page in the order of the names' index
+    # instead of joining and sorting every enrollment (300 ms at 100,000 members, 1 ms so).
+    return enrollments.filter(user__profile__isnull=False).order_by(
+        "user__profile__last_name", "user__profile__first_name", "pk"
+    )
 
 
 def attach_choice_labels(enrollments: list) -> None:
@@ -269,6 +282,7 @@ REPORTS = {
                 "Pending requests sent",
             ),
             queryset=lambda filters: _enrollments(filters, [Role.MENTEE]),
+            count=lambda filters: _chosen_enrollments(filters, [Role.MENTEE]).count(),
             row=mentee_row,
             prepare=attach_choice_labels,
             status_choices=ENROLLMENT_STATUSES,
@@ -289,6 +303,7 @@ REPORTS = {
                 "Pending requests sent",
             ),
             queryset=lambda filters: _enrollments(filters, [Role.MENTOR]),
+            count=lambda filters: _chosen_enrollments(filters, [Role.MENTOR]).count(),
             row=mentor_row,
             prepare=attach_choice_labels,
             status_choices=ENROLLMENT_STATUSES,
@@ -308,6 +323,7 @@ REPORTS = {
                 "Pending requests sent",
             ),
             queryset=lambda filters: _enrollments(filters, Role.values),
+            count=lambda filters: _chosen_enrollments(filters, Role.values).count(),
             row=participant_row,
             prepare=attach_choice_labels,
             status_choices=ENROLLMENT_STATUSES,

@@ -29,7 +29,7 @@ def dashboard(request):
             status=400,
         )
     dates = form.cleaned_data if request.GET else DateRangeForm.default_range()
-    result = figures.compute(dates["start"], dates["end"])
+    result = figures.compute_cached(dates["start"], dates["end"])
     shortfalls = [row for row in result.supply_demand if row["gap"] > 0][:5]
     return render(
         request,

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from members import widgets
 from members.models import last_active_phrase
 
 register = template.Library()
@@ -65,3 +66,9 @@ def ribbons(items):
 @register.filter
 def last_active(when) -> str:
     return last_active_phrase(when)
+
+
+@register.simple_tag
+def option_labels(field):
+    """A choice field's checkboxes or radio buttons, each in its label (members.widgets)."""
+    return widgets.option_labels(field)

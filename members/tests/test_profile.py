@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from members.models import Profile
@@ -438,6 +439,23 @@ def test_the_directory_shows_24_members_a_page(client, make_member, outsider):
     assert "Page 1 of 2" in first.content.decode()
     assert names_listed(second) == ["Member Number 24", "Olivia Outsider"]
     assert "Page 2 of 2" in second.content.decode()
+
+
+def test_the_directory_counts_members_once_a_minute_and_lists_them_at_once(
+    client, mentee, outsider, make_member
+):
+    """Counting 100,000 members costs more than the rest of the page: the count is kept a minute;
+    the list itself is read afresh every time."""
+    client.force_login(outsider)
+    with time_machine.travel("2026-03-02 12:00:00Z", tick=False) as clock:
+        assert "2 members." in client.get(DIRECTORY).content.decode()
+        make_member("nina@example.com", "Nina", "Newcomer")
+
+        page = client.get(DIRECTORY)
+        assert "2 members." in page.content.decode()
+        assert names_listed(page) == ["Nina Newcomer", "Olivia Outsider", "Maria Santos"]
+        clock.shift(61)
+        assert "3 members." in client.get(DIRECTORY).content.decode()
 
 
 def test_a_profile_says_when_the_member_was_last_active(client, mentee, mentor):

@@ -270,13 +270,9 @@ def requests_to_reconsider(member) -> list[MentoringRequest]:
         Role.MENTEE: active.filter(mentee=member).aggregate(at=Max("started_at"))["at"],
         Role.MENTOR: active.filter(mentor=member).aggregate(at=Max("started_at"))["at"],
     }
-    pending = (
-        MentoringRequest.objects.filter(
-            requester=member, status=RequestStatus.PENDING, kept_at__isnull=True
-        )
-        .select_related("recipient__profile")
-        .order_by("created_at")
-    )
+    pending = MentoringRequest.objects.filter(
+        requester=member, status=RequestStatus.PENDING, kept_at__isnull=True
+    ).order_by("created_at")
     return [
         request
         for request in pending

@@ -285,3 +285,45 @@ def test_a_deactivated_members_calendar_feed_answers_404_with_no_calendar(
     assert response.status_code == 404
     assert "BEGIN:VCALENDAR" not in response.content.decode()
     assert "David Okafor" not in response.content.decode()
+
+
+def test_my_relationships_costs_the_same_queries_for_one_partner_or_many(
+    client, enrolled_mentee, enrolled_mentor, make_member, option, django_assert_num_queries
+):
+    """Everyone on the page is read with their profile in one query, whatever their number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mentoring.services.enrollment import enroll, set_participation
+    from mentoring.services.relationships import complete_relationship
+
+    set_participation(enrolled_mentor.enrollments.get(role="mentor"), paused=False, max_mentees=6)
+    negotiation = option("Leadership Skills", "Negotiation").pk
+
+    def mentee(n):
+        user = make_member(f"mentee{n}@example.com", "Mentee", f"Number {n}")
+        enroll(user, "mentee", option_ids=[negotiation])
+        return user
+
+    first = send_request(enrolled_mentee, enrolled_mentor, recipient_role="mentor")
+    accept_request(first.pk, enrolled_mentor)
+    send_request(mentee(7), enrolled_mentor, recipient_role="mentor")
+    client.force_login(enrolled_mentor)
+    client.get("/relationships/")  # the calendar link is made on the first visit
+    with CaptureQueriesContext(connection) as one:
+        client.get("/relationships/")
+    for n in range(4):
+        accepted = accept_request(
+            send_request(mentee(n), enrolled_mentor, recipient_role="mentor").pk, enrolled_mentor
+        )
+        if n == 0:
+            complete_relationship(accepted.pk, enrolled_mentor, outcome="goals_met")
+    for n in range(4, 7):
+        send_request(mentee(n), enrolled_mentor, recipient_role="mentor")
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get("/relationships/").content.decode()
+
+    assert "Requests awaiting your answer (4)" in page
+    assert all(f"Mentee Number {n}" in page for n in range(8))
+    assert page.index("Mentee Number 0") > page.index('id="past-h"')  # completed: under Past

@@ -113,6 +113,31 @@ def test_the_dashboard_shows_figures_charts_and_their_data_tables(client, staff,
     )
 
 
+def test_the_dashboard_is_kept_but_shows_a_new_request_or_enrollment_at_once(
+    client, staff, program_2026, make_member, option, django_assert_max_num_queries
+):
+    """The figures are kept in the cache (reading them takes seconds at 100,000 members), and made
+    again as soon as a request, relationship or enrollment changes."""
+    client.force_login(staff)
+    mentors, mentees = program_2026
+    dates = {"start": "2026-01-01", "end": "2026-12-31"}
+
+    def dashboard():
+        with at(2026, 6, 20):
+            return client.get("/staff/", dates).content.decode()
+
+    assert '<span class="stat-value">1</span> requests waiting' in dashboard()
+    with django_assert_max_num_queries(8):  # kept: the figures' ten queries are not read again
+        dashboard()
+    with at(2026, 6, 20):
+        send_request(mentees[0], mentors[1], recipient_role="mentor")
+    assert '<span class="stat-value">2</span> requests waiting' in dashboard()
+    with at(2026, 6, 20):
+        sourcing = option("Areas of Professional Experience", "Sourcing").pk
+        enroll(make_member("new@example.com"), "mentor", option_ids=[sourcing], max_mentees=3)
+    assert '<span class="stat-value">3</span> enrolled mentors' in dashboard()
+
+
 def test_a_bad_date_range_is_refused_with_a_message(client, staff):
     client.force_login(staff)
 

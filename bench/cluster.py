@@ -44,14 +44,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from notifications.tests.mailserver import MailServer  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PROD_ENV  # noqa: E402
+
 KINDS = {"search": 60, "profile": 25, "relationships": 10, "request/answer": 5}
-PROD_ENV = {
-    "DEBUG": "0",
-    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "0",
-    "LOG_LEVEL": "WARNING",
-}
 VISIBLE_WITHIN = 5.0
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search import PROD_ENV  # noqa: E402
+from common import PROD_ENV, start_gunicorn  # noqa: E402
 
 TARGET_MS = 25
 DEMO = {
@@ -103,23 +103,7 @@ def throughput(env, seconds, path="/relationships/", workers=2, port="8124"):
     """Requests/s of one page under gunicorn with `wrk -c16`, as the mentee."""
     if not shutil.which("wrk"):
         return {"error": "wrk is not installed (apt-get install wrk)"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "mentormatch.wsgi",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = start_gunicorn(env, port, workers)
     try:
         cookie = session_cookie(env, DEMO["mentee"])
         url = f"http://127.0.0.1:{port}{path}"

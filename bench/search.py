@@ -24,15 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PROD_ENV, start_gunicorn  # noqa: E402
 from seed import drop_postgres, postgres_scratch  # noqa: E402
-
-PROD_ENV = {
-    "DEBUG": "0",
-    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "0",
-    "LOG_LEVEL": "WARNING",
-}
 
 
 def run(args, env, **kwargs):
@@ -76,23 +69,7 @@ def throughput(env, seconds, url_path):
         return {"error": "wrk is not installed (apt-get install wrk)"}
     workers = os.cpu_count() or 2
     port = "8123"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "mentormatch.wsgi",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = start_gunicorn(env, port, workers)
     try:
         cookie = session_cookie(env)
         url = f"http://127.0.0.1:{port}{url_path}"

@@ -37,15 +37,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PROD_ENV, start_gunicorn  # noqa: E402
+
 PORT = 8131
 WORKERS = 4
-PROD_ENV = {
-    "DEBUG": "0",
-    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "0",
-    "LOG_LEVEL": "WARNING",
-}
 TARGET_P95 = {100_000: 25, 1_000_000: 60}
 
 
@@ -177,11 +173,7 @@ def gunicorn(env, requests):
     paths = search_paths(env)
     base = f"http://127.0.0.1:{PORT}"
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "mentormatch.wsgi", "--workers", str(WORKERS),
-         "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+    server = start_gunicorn(env, PORT, WORKERS)
     try:
         first = None
         while first is None and time.perf_counter() - started < 300:

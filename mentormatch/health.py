@@ -17,10 +17,13 @@ HEALTH_CHECK_REUSE seconds and answers with that run meanwhile.
 
 import asyncio
 import dataclasses
+import logging
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connections
 from django.db.models import Case, F, When
 from django.http import HttpResponse, JsonResponse
@@ -35,6 +38,8 @@ from health_check.exceptions import HealthCheckException, ServiceUnavailable
 
 from notifications.worker import stranded_tasks
 
+check_logger = logging.getLogger("health_check")
+
 
 @dataclasses.dataclass
 class Database(checks.Database):
@@ -48,9 +53,19 @@ class Database(checks.Database):
 
 @dataclasses.dataclass
 class Cache(checks.Cache):
-    async def run(self):
+    """Run in the request's own thread (checked()), on its own database connection when the cache
+    is the database table: health_check's async version needs an event loop of the thread's."""
+
+    in_request_thread = True
+
+    def run(self):
+        key = f"{self.key_prefix}:{uuid.uuid4().hex}"
         try:
-            await super().run()
+            cache = caches[self.alias]
+            cache.set(key, "ok", self.timeout.total_seconds())
+            if cache.get(key) != "ok":
+                raise ValueError("the value read back differs")
+            cache.delete(key)
         except Exception as error:
             raise ServiceUnavailable("cannot write and read a value in the cache") from error
 
@@ -127,18 +142,47 @@ _last_runs: dict[str, tuple[float, dict[str, str | None]]] = {}
 
 
 async def run_checks(which: dict[str, type[HealthCheck]]) -> dict[str, str | None]:
-    """Each check's failure message, or None when it passed; at most one run per
-    HEALTH_CHECK_REUSE seconds per process for each set (a gunicorn sync worker answers one
-    request at a time, so there is no crowd to hold back)."""
+    """Each check's failure message, or None when it passed, each in a thread of health_check's
+    with its time limit."""
+    results = await asyncio.gather(*(check().get_result() for check in which.values()))
+    return {
+        name: None if result.error is None else result.error.message
+        for name, result in zip(which, results, strict=True)
+    }
+
+
+def run_here(check: HealthCheck) -> str | None:
+    """One check in this thread, reported as health_check reports its own."""
+    try:
+        check.run()
+    except HealthCheckException as error:
+        check_logger.warning("Health check %r failed", check, exc_info=True)
+        return error.message
+    except Exception:
+        check_logger.exception("Unexpected exception during health check")
+        return "unknown error"
+    return None
+
+
+def checked(which: dict[str, type[HealthCheck]]) -> dict[str, str | None]:
+    """Every check of `which`, at most one run per HEALTH_CHECK_REUSE seconds per process for
+    each set (a gunicorn sync worker answers one request at a time, so there is no crowd to hold
+    back). The thread-bound ones (the cache) run here; the others meanwhile on a thread with an
+    event loop of its own, so that this works whatever this thread runs (a test's browser driver
+    keeps a loop here)."""
     key = ",".join(which)
     last = _last_runs.get(key)
     if last and time.monotonic() - last[0] < settings.HEALTH_CHECK_REUSE:
         return last[1]
-    results = await asyncio.gather(*(check().get_result() for check in which.values()))
-    outcome = {
-        name: None if result.error is None else result.error.message
-        for name, result in zip(which, results, strict=True)
+    here = {
+        name: check for name, check in which.items() if getattr(check, "in_request_thread", False)
     }
+    elsewhere = {name: check for name, check in which.items() if name not in here}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(asyncio.run, run_checks(elsewhere))
+        outcome = {name: run_here(check()) for name, check in here.items()}
+        outcome.update(future.result())
+    outcome = {name: outcome[name] for name in which}
     _last_runs[key] = (time.monotonic(), outcome)
     return outcome
 
@@ -176,13 +220,6 @@ def respond(request, outcome: dict[str, str | None]):
     # also log every 503 as an ERROR, which Sentry would report each time the load balancer asks.
     response._has_been_logged = True
     return response
-
-
-def checked(which: dict[str, type[HealthCheck]]) -> dict[str, str | None]:
-    """run_checks() from a plain (WSGI) view: on a thread of its own with its own event loop, so
-    it works whatever the calling thread runs (a test's browser driver keeps a loop there)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, run_checks(which)).result()
 
 
 @require_GET

@@ -18,7 +18,7 @@ PROD_ENV = {
 
 def start_gunicorn(env, port, workers, *extra, **popen):
     """gunicorn serving the site on 127.0.0.1:port in its own process group (stop it with
-    os.killpg), with its own control socket so that two instances on one host do not share one."""
+    os.killpg), without gunicorn's control socket (two instances on one host would share one)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -29,8 +29,7 @@ def start_gunicorn(env, port, workers, *extra, **popen):
             str(workers),
             "--bind",
             f"127.0.0.1:{port}",
-            "--control-socket",
-            str(Path(env.get("TMPDIR", "/tmp")) / f"gunicorn-{port}.ctl"),
+            "--no-control-socket",
             "--log-level",
             "warning",
             *extra,

@@ -25,20 +25,16 @@ gunicorn (2 workers) with `wrk -c16`, for comparison with the 42 requests/s of i
 import argparse
 import json
 import os
-import re
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PROD_ENV, start_gunicorn  # noqa: E402
+from common import PROD_ENV, wrk_throughput  # noqa: E402
 
 TARGET_MS = 25
 DEMO = {
@@ -101,49 +97,8 @@ def session_cookie(env, email):
 
 def throughput(env, seconds, path="/relationships/", workers=2, port="8124"):
     """Requests/s of one page under gunicorn with `wrk -c16`, as the mentee."""
-    if not shutil.which("wrk"):
-        return {"error": "wrk is not installed (apt-get install wrk)"}
-    server = start_gunicorn(env, port, workers)
-    try:
-        cookie = session_cookie(env, DEMO["mentee"])
-        url = f"http://127.0.0.1:{port}{path}"
-        request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
-        deadline = time.monotonic() + 60
-        warmed = 0
-        while warmed < 8 * workers and time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    assert response.status == 200
-                    warmed += 1
-            except OSError:
-                time.sleep(0.3)
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                "-c16",
-                f"-d{seconds}s",
-                "--latency",
-                "-H",
-                f"Cookie: sessionid={cookie}",
-                url,
-            ],  # fmt: skip
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        return {
-            "path": path,
-            "workers": workers,
-            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": re.search(r"50%\s+([\d.]+\w+)", out).group(1),
-            "p99": re.search(r"99%\s+([\d.]+\w+)", out).group(1),
-            "errors": int(non_2xx.group(1)) if non_2xx else 0,
-        }
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    cookie = session_cookie(env, DEMO["mentee"])
+    return wrk_throughput(env, port, workers, path, cookie, seconds, warm_per_worker=8)
 
 
 def print_table(rows, requests):

@@ -12,19 +12,14 @@ worker per core) and `wrk -c16` against 127.0.0.1 only.
 import argparse
 import json
 import os
-import re
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PROD_ENV, start_gunicorn  # noqa: E402
+from common import PROD_ENV, wrk_throughput  # noqa: E402
 from seed import drop_postgres, postgres_scratch  # noqa: E402
 
 
@@ -65,51 +60,7 @@ def session_cookie(env):
 
 
 def throughput(env, seconds, url_path):
-    if not shutil.which("wrk"):
-        return {"error": "wrk is not installed (apt-get install wrk)"}
-    workers = os.cpu_count() or 2
-    port = "8123"
-    server = start_gunicorn(env, port, workers)
-    try:
-        cookie = session_cookie(env)
-        url = f"http://127.0.0.1:{port}{url_path}"
-        request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
-        deadline = time.monotonic() + 120
-        warmed = 0
-        while warmed < 4 * workers and time.monotonic() < deadline:  # every worker opens the index
-            try:
-                with urllib.request.urlopen(request, timeout=60) as response:
-                    assert response.status == 200
-                    warmed += 1
-            except OSError:
-                time.sleep(0.5)
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                "-c16",
-                f"-d{seconds}s",
-                "--latency",
-                "-H",
-                f"Cookie: sessionid={cookie}",
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
-        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        return {
-            "workers": workers,
-            "rps": rps,
-            "p99": p99,
-            "errors": int(non_2xx.group(1)) if non_2xx else 0,
-        }
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    return wrk_throughput(env, "8123", os.cpu_count() or 2, url_path, session_cookie(env), seconds)
 
 
 def main():

@@ -9,12 +9,21 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
-from mentoring.models import Enrollment, MentoringRequest, ProgramSettings, Relationship
+from mentoring.models import (
+    CriterionOption,
+    Enrollment,
+    MentoringRequest,
+    ProgramSettings,
+    Relationship,
+)
 from mentoring.services.enrollment import enroll, set_participation, withdraw
 from mentoring.services.relationships import complete_relationship
 from mentoring.services.requests import accept_request, send_request
 from program.reports import REPORTS, safe_cell
+from program.templatetags.program_tags import report_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -220,6 +229,65 @@ def test_relationships_lists_both_partners_and_the_plan(staff_client, cast):
     ]
 
 
+@pytest.fixture
+def crossed(cast, option):
+    """The cast with members in both roles and requests every way: Maria also mentors (1 place)
+    and Olivia, back as a mentor (3 places) and a mentee, has a request out in each role; David
+    has asked Olivia to be his mentee, and Maria once mentored Sam (completed)."""
+    negotiation = option("Leadership Skills", "Negotiation").pk
+    david, maria, sam, olivia = (cast[name] for name in ("david", "maria", "sam", "olivia"))
+    enroll(maria, "mentor", option_ids=[negotiation], max_mentees=1)
+    enroll(olivia, "mentor", option_ids=[negotiation], max_mentees=3)
+    enroll(olivia, "mentee", option_ids=[negotiation])
+    finished = accept_request(send_request(sam, maria, recipient_role="mentor").pk, maria)
+    complete_relationship(finished.pk, maria, outcome="goals_met")
+    send_request(olivia, sam, recipient_role="mentee")
+    send_request(olivia, maria, recipient_role="mentor")
+    send_request(david, olivia, recipient_role="mentee")
+    return cast
+
+
+def figures_one_by_one(enrollment):
+    """An enrollment's figures counted on their own, in its own role, from the same definitions:
+    (capacity, active relationships, open places, pending requests sent)."""
+    own = (
+        {"mentor": enrollment.user} if enrollment.role == "mentor" else {"mentee": enrollment.user}
+    )
+    return (
+        enrollment.max_mentees,
+        Relationship.objects.active().filter(**own).count(),
+        enrollment.open_places(),
+        MentoringRequest.objects.filter(status="pending", requester=enrollment.user, **own).count(),
+    )
+
+
+@pytest.mark.parametrize("read", [rows, download], ids=["page", "csv"])
+def test_every_figure_equals_the_enrollments_own_count_in_its_role(staff_client, crossed, read):
+    participants = read(staff_client, "participants")
+    mentors = read(staff_client, "mentors")
+    if read is download:
+        participants, mentors = participants[1:], mentors[1:]
+
+    expected = {
+        (e.user.email, e.role): figures_one_by_one(e) for e in Enrollment.objects.enrolled()
+    }
+    role_of = {"Mentor": "mentor", "Mentee": "mentee"}
+    shown = {(row[1], role_of[row[2]]): [str(cell) for cell in row[9:]] for row in participants}
+    assert shown == {
+        key: [str(active), str(pending)] for key, (_, active, _, pending) in expected.items()
+    }
+    assert {row[1]: [str(cell) for cell in row[8:]] for row in mentors} == {
+        email: [str(cell) for cell in figures]
+        for (email, role), figures in expected.items()
+        if role == "mentor"
+    }
+    # The cast is varied enough for the comparison to mean something.
+    assert expected[("olivia@example.com", "mentor")] == (3, 0, 3, 1)
+    assert expected[("olivia@example.com", "mentee")] == (None, 0, 0, 1)
+    assert expected[("maria@example.com", "mentor")] == (1, 0, 1, 0)
+    assert expected[("david@example.com", "mentor")] == (2, 1, 1, 1)
+
+
 # --- Filters ---------------------------------------------------------------------------------
 
 
@@ -291,6 +359,16 @@ def test_the_relationships_report_has_no_role_or_criterion_filter(staff_client):
 
     assert list(form.fields) == ["date_from", "date_to", "status"]
     assert "role" not in open_report(staff_client, "mentors").context["form"].fields
+
+
+def test_the_criterion_choices_are_each_options_own_name(staff_client, option):
+    option("Leadership Skills", "Negotiation")
+
+    form = open_report(staff_client, "mentees").context["form"]
+
+    assert list(form.fields["option"].choices)[1:] == [
+        (choice.pk, str(choice)) for choice in CriterionOption.objects.all()
+    ]
 
 
 # --- Bad filter input ------------------------------------------------------------------------
@@ -366,6 +444,16 @@ def test_a_page_costs_the_same_queries_for_3_rows_as_for_30(
         assert len(open_report(staff_client, slug).context["rows"]) == min(30 * per_pair, 50)
 
     assert len(many) == len(few), [query["sql"] for query in many.captured_queries]
+
+
+def test_a_page_escapes_each_cell_as_the_template_would():
+    cells = ["<b class=\"x\">Tom & 'Jo'</b>", 3, None, "", mark_safe("<i>kept</i>")]
+
+    html = report_rows([cells, cells])
+
+    row = "<tr>" + "".join(f"<td>{conditional_escape(cell)}</td>" for cell in cells) + "</tr>"
+    assert html == row + "\n" + row
+    assert "<td>&lt;b class=&quot;x&quot;&gt;Tom &amp; &#x27;Jo&#x27;&lt;/b&gt;</td>" in html
 
 
 # --- CSV -------------------------------------------------------------------------------------

@@ -78,7 +78,13 @@ def test_a_new_member_signs_up_verifies_and_builds_a_profile(
     assert page.get_by_text("Value Analysis Coordinator · Lakeside Medical Center").is_visible()
     assert page.get_by_text("Madison, Wisconsin, United States of America").is_visible()
     photo_img = page.get_by_role("img", name="Photo of Nina Newcomer")
-    assert photo_img.evaluate("img => img.naturalWidth") == 400
+    # Once the browser has loaded it (or failed to: 0), however long the photo request takes.
+    loaded_width = (
+        "img => img.complete ? img.naturalWidth : new Promise(done => {"
+        " img.addEventListener('load', () => done(img.naturalWidth));"
+        " img.addEventListener('error', () => done(0)); })"
+    )
+    assert photo_img.evaluate(loaded_width) == 400
     assert page.locator(".bio p").count() == 2
     assert_accessible(page)
     screenshot(page, "profile")

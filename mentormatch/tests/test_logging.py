@@ -137,6 +137,29 @@ def test_a_bad_value_stops_the_site_naming_the_variable(variable, value, message
     assert message in result.stderr
 
 
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_gunicorns_own_lines_take_the_sites_format(log_format):
+    """gunicorn.conf.py: with LOG_FORMAT=json, gunicorn's start-up lines are JSON lines too; without
+    it, gunicorn's own format is left as it was."""
+    env = {**os.environ, "LOG_FORMAT": log_format, "DEBUG": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "mentormatch.wsgi", "--workers", "1",
+         "--bind", "127.0.0.1:0", "--no-control-socket"],
+        cwd=BASE_DIR, env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        first = server.stderr.readline()
+    finally:
+        server.terminate()
+        server.wait()
+    if log_format == "json":
+        record = json.loads(first)
+        assert record["logger"] == "gunicorn.error"
+        assert record["message"].startswith("Starting gunicorn")
+    else:
+        assert first.startswith("[") and "Starting gunicorn" in first
+
+
 # --- Sentry ----------------------------------------------------------------------------------------
 
 

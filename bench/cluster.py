@@ -27,7 +27,6 @@ import os
 import random
 import re
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from notifications.tests.helpers import stop_processes  # noqa: E402
 from notifications.tests.mailserver import MailServer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -142,15 +142,7 @@ class Cluster:
             raise SystemExit(f"stopped: {', '.join(stopped)}; logs in {self.log_dir}")
 
     def stop(self):
-        for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes(self.started)
 
 
 class Member:

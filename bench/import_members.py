@@ -17,14 +17,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-BENCH_ENV = {
-    # DEBUG off: Django would otherwise keep every query in memory.
-    "DEBUG": "0",
-    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "LOG_LEVEL": "WARNING",
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PROD_ENV  # noqa: E402
 
 
 def members_csv(rows: int) -> str:
@@ -58,7 +52,7 @@ def main():
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.update(BENCH_ENV, DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3")
+        os.environ.update(PROD_ENV, DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentormatch.settings")
         sys.path.insert(0, str(ROOT))
         import django

@@ -16,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PROD_ENV  # noqa: E402
 from seed import drop_postgres, manage, postgres_scratch  # noqa: E402
 
 MEASURE = r"""
@@ -39,11 +40,9 @@ print(json.dumps({"rows": rows - 1, "seconds": seconds, "mb": size / 1e6,
 def measure(database_url):
     env = {
         **os.environ,
+        **PROD_ENV,
         "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "DJANGO_SETTINGS_MODULE": "mentormatch.settings",
-        "LOG_LEVEL": "WARNING",
     }
     out = subprocess.run(
         [sys.executable, "-c", MEASURE],

@@ -31,7 +31,7 @@ from mentoring.tasks import follow_up
 from notifications import delivery, smtp, worker
 from notifications.delivery import deliver_email
 from notifications.models import OutgoingEmail
-from notifications.tests.helpers import run_worker
+from notifications.tests.helpers import run_worker, stop_processes
 from notifications.tests.mailserver import MailServer
 
 # The worker closes its database connection after each task, and the worker processes need to see
@@ -474,15 +474,7 @@ class Processes:
             time.sleep(0.1)
 
     def stop_all(self):
-        for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes(self.started)
 
 
 @pytest.fixture

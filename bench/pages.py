@@ -190,9 +190,9 @@ def measure(requests, only):
     from django.test.utils import CaptureQueriesContext
     from django.urls import resolve
 
-    from tests.browser.test_phone_widths import WALK
+    from tests.browser.test_phone_widths import WALK, SignedLinks
 
-    world = BenchWorld()
+    world = type("World", (SignedLinks, BenchWorld), {})()
     clients = {}
     rows = []
     for role, key, url_of in WALK:
@@ -237,7 +237,8 @@ def measure(requests, only):
 
 class BenchWorld:
     """The rows WALK's URLs are built from (the names tests/browser/test_phone_widths.py's World
-    gives them), on the seeded demo: the demo logins, given a fuller program first."""
+    gives them), on the seeded demo: the demo logins, given a fuller program first. The signed
+    links come from that World's SignedLinks."""
 
     def __init__(self):
         from members.models import User
@@ -277,28 +278,6 @@ class BenchWorld:
             .first()
         )
         self.grace = grace.user
-
-    @property
-    def unsubscribe_path(self):
-        from urllib.parse import urlsplit
-
-        from notifications.emails import unsubscribe_url
-
-        return urlsplit(unsubscribe_url(self.mentee)).path
-
-    def confirm_email_path(self):
-        from allauth.account.models import EmailAddress, EmailConfirmationHMAC
-
-        address = EmailAddress.objects.get(user=self.mentee)
-        return f"/accounts/confirm-email/{EmailConfirmationHMAC(address).key}/"
-
-    def reset_path(self):
-        from allauth.account.utils import user_pk_to_url_str
-        from django.contrib.auth.tokens import default_token_generator
-
-        user = self.mentee
-        key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
-        return f"/accounts/password/reset/key/{key}/"
 
 
 def fill_program(mentee, mentor, staff):

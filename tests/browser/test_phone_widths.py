@@ -51,7 +51,25 @@ SIGN_IN = {
 }
 
 
-class World:
+class SignedLinks:
+    """The signed links of the mentee's emails (unsubscribe, confirm the address, reset the
+    password), for any world with a `mentee` (bench/pages.py's too)."""
+
+    @cached_property
+    def unsubscribe_path(self):
+        return urlsplit(unsubscribe_url(self.mentee)).path
+
+    def confirm_email_path(self):
+        address = EmailAddress.objects.get(user=self.mentee)
+        return f"/accounts/confirm-email/{EmailConfirmationHMAC(address).key}/"
+
+    def reset_path(self):
+        user = self.mentee
+        key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
+        return f"/accounts/password/reset/key/{key}/"
+
+
+class World(SignedLinks):
     """The conftest cast and their rows: a mentee and a mentor in an active relationship, a
     request waiting for the mentor, one the mentee sent, a staff action, an import, a sent email."""
 
@@ -103,19 +121,6 @@ class World:
         OutgoingEmail.objects.create(
             to=[LONG_EMAIL], subject="Maria Santos has asked you to be their mentor", body="Hi"
         )
-
-    @cached_property
-    def unsubscribe_path(self):
-        return urlsplit(unsubscribe_url(self.mentee)).path
-
-    def confirm_email_path(self):
-        address = EmailAddress.objects.get(user=self.mentee)
-        return f"/accounts/confirm-email/{EmailConfirmationHMAC(address).key}/"
-
-    def reset_path(self):
-        user = self.mentee
-        key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
-        return f"/accounts/password/reset/key/{key}/"
 
 
 # (who, URL pattern, the URL): every page each kind of visitor opens.

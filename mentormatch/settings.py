@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
+    "ninja",
     "django_countries",
     "django_tasks",
     "django_tasks_db",
@@ -55,6 +60,7 @@ INSTALLED_APPS = [
     "mentoring",
     "notifications",
     "program",
+    "integrations",
     "demo",
 ]
 
@@ -184,6 +190,11 @@ SESSION_ENGINE = (
     if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     else "django.contrib.sessions.backends.db"
 )
+
+# The REST API (integrations.api): calls per token, counted in the shared cache; list pages.
+API_RATE = envstr("API_RATE", "600/min")
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 1000
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

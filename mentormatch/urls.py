@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path, reverse
 from django.views.defaults import server_error
 
+from integrations.api import api
 from mentormatch import health, views
 
 admin.site.site_header = "Mentor Match administration"
@@ -39,4 +40,6 @@ urlpatterns = [
     path("", include("mentoring.urls")),
     path("notifications/", include("notifications.urls")),
     path("staff/", include("program.urls")),
+    path("api/v1/", api.urls),
+    path("", include("integrations.urls")),
 ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from members.models import User
 from members.services import ensure_profile
+from members.sso import may_use_password, sso_only
 from notifications import links
 from notifications.emails import absolute_url, program_name, time_zone_of
 
@@ -60,6 +61,10 @@ def register_account_links() -> None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        # Under SSO_ONLY members join by signing in with the association (members.sso).
+        return not sso_only()
+
     def save_user(self, request, user, form, commit=True):
         # Every account gets its profile the moment it is created.
         user = super().save_user(request, user, form, commit=commit)
@@ -68,6 +73,8 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def send_password_reset_mail(self, user, email, context):
+        if not may_use_password(user):
+            return  # under SSO_ONLY a member's password signs in nowhere: no link to set one
         context = {**context, "password_reset_url": password_reset_link(user)}
         context.pop("key", None)  # the token itself: no template may print it
         return super().send_password_reset_mail(user, email, context)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import get_script_prefix, reverse
@@ -188,6 +189,14 @@ class ContactVisibility(models.TextChoices):
     PARTNERS = "partners", "Only my mentoring partners"
 
 
+EXTERNAL_ID_MAX_LENGTH = 64
+# Letters, digits and . _ - : @ + — what member systems use for ids, and safe in a URL path.
+validate_external_id = RegexValidator(
+    r"\A[A-Za-z0-9._:@+-]+\Z",
+    "A member ID is letters, digits and . _ - : @ + only, without spaces.",
+)
+
+
 def photo_path(instance, filename):
     return f"photos/{instance.user_id}/{filename}"
 
@@ -250,6 +259,16 @@ class Profile(ShownAsMember, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # When the member last used the site (at most once a day, by members.middleware).
     last_active_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The member's id in the association's member system (AMS), set by the member import and the
+    # member sync API; NULL for members without one (never "", so "no id" is never a shared id).
+    external_id = models.CharField(
+        "member ID in the member system",
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_external_id],
+    )
 
     objects = ProfileQuerySet.as_manager()
 
@@ -263,10 +282,18 @@ class Profile(ShownAsMember, models.Model):
                 condition=models.Q(contact_visibility__in=ContactVisibility.values),
                 name="profile_contact_visibility_valid",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(external_id=""), name="profile_external_id_not_empty"
+            ),
         ]
 
     def __str__(self):
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        if self.external_id == "":
+            self.external_id = None
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return profile_url(self.user_id)

@@ -7,7 +7,8 @@ NUL bytes included, which PostgreSQL refuses in a text lookup: a 500 again. A co
 `to_python` raises ValueError makes the pattern not match, and the URL answers 404.
 
 Registered here, on import, under the names the urls.py files use: `<id:pk>`, `<role:role>`,
-`<photo_size:size>`, `<feed_token:token>`, `<signed_token:token>`.
+`<photo_size:size>`, `<feed_token:token>`, `<signed_token:token>`,
+`<external_id:external_id>`; the API's paths use them too (`{id:member_id}`).
 """
 
 from django.urls import register_converter
@@ -64,11 +65,19 @@ class SignedTokenConverter(_ExactConverter):
     regex = "[A-Za-z0-9_:-]{1,200}"
 
 
+class ExternalIdConverter(_ExactConverter):
+    # A member's ID in the association's member system (Profile.external_id). Anything it could be
+    # mistyped as, up to 100 characters, reaches the API, which names what is wrong (a 422); a NUL
+    # byte, a slash or a longer value is no address here.
+    regex = "[^/\x00]{1,100}"
+
+
 register_converter(IdConverter, "id")
 register_converter(RoleConverter, "role")
 register_converter(PhotoSizeConverter, "photo_size")
 register_converter(FeedTokenConverter, "feed_token")
 register_converter(SignedTokenConverter, "signed_token")
+register_converter(ExternalIdConverter, "external_id")
 
 
 def is_row_id(value) -> bool:

@@ -5,18 +5,24 @@ The rules, in order:
 - The file: UTF-8 (a byte-order mark is fine), comma- or semicolon-separated, at most 5 MB, with
   email, first name and last name columns. Anything else is refused whole, with a message.
 - Each row: a valid email address that no earlier row has, a first and a last name, values that
-  fit the profile, a known country. A bad row is reported with its line number and skipped; it
-  never stops the others.
+  fit the profile, no control characters, a known country, a member ID (optional) of letters,
+  digits and . _ - : @ + that no earlier row has. A bad row is reported with its line number and
+  skipped; it never stops the others. The member sync API (program/sync.py) checks each member it
+  is sent with the same check_member().
 - A member is found by email, ignoring case. A new one gets an account without a password, a
   verified address (the association vouches for it) and the profile fields of the row; an existing
   one gets only the fields the row fills in that differ, so importing a file twice writes nothing
   the second time. An empty cell never clears what a member wrote themselves.
+- The member ID is stored as the member's external_id: the same again changes nothing; one that
+  another member has, or a member who already has another one, is a row error (an ID never
+  moves between members, nor changes, from outside).
 - A dry run goes through the same checks and counts and writes nothing but its own progress.
 """
 
 import csv
 import functools
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -33,7 +39,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from members.adapter import password_reset_link
-from members.models import Profile, User
+from members.models import EXTERNAL_ID_MAX_LENGTH, Profile, User, validate_external_id
 from members.text import clean_name
 from notifications.emails import absolute_url, render
 from notifications.links import Link
@@ -44,7 +50,7 @@ from program.models import ImportBatch, StaffAction
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # The worker saves its progress (and commits) after this many rows.
 PROGRESS_EVERY = 200
-MEMBER_ID_MAX_LENGTH = 64
+MEMBER_ID_MAX_LENGTH = EXTERNAL_ID_MAX_LENGTH
 
 PROFILE_FIELDS = (
     "first_name",
@@ -106,10 +112,16 @@ class RowError(Exception):
 
 @dataclass
 class Row:
-    line: int
+    line: int  # the file's line; the item's position for the sync API
     cells: dict[str, str]  # what the file says, by field, for the report
-    values: dict[str, str] = field(default_factory=dict)  # profile fields to set, cleaned
+    # profile fields to set, cleaned (the member ID as "external_id")
+    values: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    error_fields: list[str] = field(default_factory=list)  # each error's field; "" for the row
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.append(message)
+        self.error_fields.append(name)
 
     @property
     def email(self) -> str:
@@ -215,11 +227,11 @@ def parse_csv(text: str) -> Report:
         columns = [_column(name) for name in header]
         _check_columns(header, columns)
         rows = []
-        first_email_line: dict[str, int] = {}
+        first_line: dict[tuple[str, str], int] = {}
         line = reader.line_num + 1
         for cells in reader:
             if any(cell.strip() for cell in cells):
-                rows.append(_check_row(line, cells, columns, first_email_line))
+                rows.append(_check_row(line, cells, columns, first_line))
             line = reader.line_num + 1
     except csv.Error as error:
         raise ImportFileError(f"Line {reader.line_num} cannot be read as CSV: {error}.") from None
@@ -250,51 +262,90 @@ def _check_columns(header, columns):
             )
 
 
-def _check_row(line, cells, columns, first_email_line) -> Row:
-    # Runs of spaces and line breaks inside a cell become one space, as a profile shows them.
-    cleaned = {c: " ".join(cells[i].split()) for i, c in enumerate(columns) if c and i < len(cells)}
-    row = Row(line, cleaned)
+def _check_row(line, cells, columns, first_line) -> Row:
+    row = check_member(
+        line, {c: cells[i] for i, c in enumerate(columns) if c and i < len(cells)}, first_line
+    )
     if any(cell.strip() for cell in cells[len(columns) :]):
-        row.errors.append(f"Has {len(cells)} cells but the first line names {len(columns)}.")
-    _check_email(row, first_email_line)
+        row.errors.insert(0, f"Has {len(cells)} cells but the first line names {len(columns)}.")
+        row.error_fields.insert(0, "")
+    return row
+
+
+def _has_control_character(value: str) -> bool:
+    # A NUL byte is refused by PostgreSQL (and no other control character belongs in a profile).
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
+def check_member(line, cells: dict[str, str], first_line: dict, *, called="line") -> Row:
+    """One member as the member system sends them (text by field name: those of LABELS), checked:
+    the rules of every way members arrive from it, a CSV file's row or an item of the sync API.
+    `first_line` remembers the emails and member IDs of the earlier rows (or items) of the same
+    file (or call); `called` is what a row is called in the messages."""
+    # Runs of spaces and line breaks inside a cell become one space, as a profile shows them.
+    row = Row(line, {name: " ".join(value.split()) for name, value in cells.items()})
+    for name, value in row.cells.items():
+        if _has_control_character(value):
+            row.fail(name, f"{LABELS[name]} contains a control character.")
+    bad = set(row.error_fields)
+    if "email" not in bad:
+        _check_email(row, first_line, called)
     for name in ("first_name", "last_name"):
+        if name in bad:
+            continue
         if not row.cells.get(name):
-            row.errors.append(f"{LABELS[name]} is missing.")
+            row.fail(name, f"{LABELS[name]} is missing.")
             continue
         try:
             row.cells[name] = clean_name(row.cells[name])
         except ValueError:
-            row.errors.append(f"{LABELS[name]} has no visible letters.")
+            row.fail(name, f"{LABELS[name]} has no visible letters.")
     for name, value in row.cells.items():
-        if name == "email":
+        if name == "email" or name in bad:
             continue
         if name == "country" and value:
             code = country_code(value)
             if not code:
-                row.errors.append(f"Unknown country “{value}”: use a two-letter ISO code.")
+                row.fail(name, f"Unknown country “{value}”: use a two-letter ISO code.")
             value = code
         elif len(value) > MAX_LENGTHS[name]:
-            row.errors.append(f"{LABELS[name]} is longer than {MAX_LENGTHS[name]} characters.")
+            row.fail(name, f"{LABELS[name]} is longer than {MAX_LENGTHS[name]} characters.")
+            continue
         if name in PROFILE_FIELDS and value:
             row.values[name] = value
+        elif name == "member_id" and value:
+            _check_member_id(row, value, first_line, called)
     return row
 
 
-def _check_email(row, first_email_line):
+def _check_email(row, first_line, called):
     if not row.email:
-        row.errors.append("Email is missing.")
+        row.fail("email", "Email is missing.")
         return
     try:
         validate_email(row.email)
     except ValidationError:
-        row.errors.append(f"“{row.email}” is not a valid email address.")
+        row.fail("email", f"“{row.email}” is not a valid email address.")
         return
     if len(row.email) > MAX_LENGTHS["email"]:
-        row.errors.append(f"Email is longer than {MAX_LENGTHS['email']} characters.")
-    elif row.key in first_email_line:
-        row.errors.append(f"Same email as line {first_email_line[row.key]}.")
+        row.fail("email", f"Email is longer than {MAX_LENGTHS['email']} characters.")
+    elif ("email", row.key) in first_line:
+        row.fail("email", f"Same email as {called} {first_line['email', row.key]}.")
     else:
-        first_email_line[row.key] = row.line
+        first_line["email", row.key] = row.line
+
+
+def _check_member_id(row, value, first_line, called):
+    try:
+        validate_external_id(value)
+    except ValidationError as error:
+        row.fail("member_id", error.messages[0])
+        return
+    if ("member_id", value) in first_line:
+        row.fail("member_id", f"Same member ID as {called} {first_line['member_id', value]}.")
+        return
+    first_line["member_id", value] = row.line
+    row.values["external_id"] = value
 
 
 def create_batch(upload, *, send_invitations: bool, staff) -> ImportBatch:
@@ -408,13 +459,19 @@ def run_import(batch: ImportBatch) -> ImportBatch:
         # One transaction per chunk (fast, and the progress commits with the rows it counts);
         # a savepoint per row, so a row the database refuses is undone alone.
         with transaction.atomic():
-            members, taken = _look_up([row.key for row in chunk if row.is_valid])
+            valid = [row for row in chunk if row.is_valid]
+            known = look_up(
+                [row.key for row in valid],
+                [row.values["external_id"] for row in valid if "external_id" in row.values],
+            )
             for row in chunk:
                 errors = row.errors
                 if not errors:
                     try:
                         with transaction.atomic():
-                            outcome = _import_row(row, members, taken, write=write, invite=invite)
+                            outcome, _, _ = apply_row(
+                                row, known.by_email.get(row.key), known, write=write, invite=invite
+                            )
                     except RowError as error:
                         errors = [str(error)]
                     except DatabaseError as error:
@@ -431,48 +488,79 @@ def run_import(batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def _look_up(keys):
-    """The existing members with these (lower-case) emails, and the addresses any account has
-    (a new member cannot take another member's second address)."""
-    members = {
+@dataclass
+class Known:
+    """What the database holds about a chunk of rows, read in a few queries: the members with
+    their emails (lower case) and with their member IDs, each with their profile and
+    `is_program_staff`, and the addresses any account has (a new member cannot take another
+    member's second address)."""
+
+    by_email: dict[str, User]
+    by_external_id: dict[str, User]
+    taken: set[str]
+
+
+def look_up(keys, external_ids=()) -> Known:
+    by_email = {
         user.email.lower(): user
         for user in User.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=keys)
         .select_related("profile")
     }
+    by_external_id = {}
+    if external_ids:
+        for user in User.objects.filter(profile__external_id__in=external_ids).select_related(
+            "profile"
+        ):
+            # The same member found both ways is one object, so a change shows through both.
+            user = by_email.setdefault(user.email.lower(), user)
+            by_external_id[user.profile.external_id] = user
     taken = set(EmailAddress.objects.filter(email__in=keys).values_list("email", flat=True))
+    members = {user.pk: user for user in [*by_email.values(), *by_external_id.values()]}
     in_staff_group = set(
-        User.objects.filter(
-            pk__in=[user.pk for user in members.values()], groups__name=STAFF_GROUP
-        ).values_list("pk", flat=True)
+        User.objects.filter(pk__in=list(members), groups__name=STAFF_GROUP).values_list(
+            "pk", flat=True
+        )
     )
     for user in members.values():
         user.is_program_staff = user.is_staff or user.is_superuser or user.pk in in_staff_group
-    return members, taken
+    return Known(by_email, by_external_id, taken)
 
 
-def _import_row(row, members, taken, *, write, invite) -> str:
-    """'created', 'updated' or 'unchanged'; raises RowError."""
-    member = members.get(row.key)
+def apply_row(row, member, known, *, write, invite, active=True) -> tuple[str, User | None, list]:
+    """Create `row`'s member (`member` None) or bring `member` up to date with it: ('created',
+    'updated' or 'unchanged', the member (None for one a dry run would create), the fields that
+    changed). Raises RowError, before writing anything. `active` False: a new member's account is
+    made inactive (a lapsed member the member system sends)."""
     if member is not None and member.is_program_staff:
         # An import comes from outside: it must never be a way to change who runs the site.
         raise RowError(
             "This address belongs to a staff account, which an import never changes. "
             "Edit it in the admin if it needs to change."
         )
+    external_id = row.values.get("external_id")
+    if external_id:
+        owner = known.by_external_id.get(external_id)
+        if owner is not None and (member is None or owner.pk != member.pk):
+            raise RowError(f"Member ID {external_id} belongs to another member.")
+        current = getattr(getattr(member, "profile", None), "external_id", None)
+        if current and current != external_id:
+            raise RowError(
+                f"This member has the member ID {current}, not {external_id}. A member ID "
+                "never changes from outside; correct it in the admin if it must."
+            )
     if member is None:
-        if row.key in taken:
+        if row.key in known.taken:
             raise RowError("This address belongs to another member's account.")
-        if write:
-            _create_member(row, invite=invite)
-        return "created"
+        user = _create_member(row, invite=invite, active=active) if write else None
+        return "created", user, sorted(row.values)
     profile = getattr(member, "profile", None) or Profile(user=member)
     current = {name: getattr(profile, name) for name in row.values}
     if "country" in current:
         current["country"] = profile.country_code
     changed = [name for name, value in row.values.items() if current[name] != value]
     if not changed:
-        return "unchanged"
+        return "unchanged", member, []
     if write:
         for name in changed:
             setattr(profile, name, row.values[name])
@@ -480,20 +568,21 @@ def _import_row(row, members, taken, *, write, invite) -> str:
             profile.save()
         else:
             profile.save(update_fields=[*changed, "updated_at"])
-    return "updated"
+    return "updated", member, changed
 
 
-def _create_member(row, *, invite):
+def _create_member(row, *, invite, active=True):
     # What User.objects.create_user does, with the profile filled in as it is created: three
     # inserts instead of create_user's empty profile (a look-up, an insert) and then an update,
     # which doubled the time of a 10,000-row import (bench/import_members.py).
-    user = User(email=User.objects.normalize_email(row.email))
+    user = User(email=User.objects.normalize_email(row.email), is_active=active)
     user.set_unusable_password()  # until the member chooses one
     user.save()
     Profile.objects.create(user=user, **row.values)
     EmailAddress.objects.create(user=user, email=row.key, verified=True, primary=True)
     if invite:
         send_invitation(user)
+    return user
 
 
 def set_password_url(user) -> Link:

@@ -15,6 +15,8 @@ class StaffAction(models.Model):
         PAUSE = "pause", "Paused a mentor"
         RESEND = "resend", "Resent an email"
         IMPORT = "import", "Imported members"
+        DEACTIVATE = "deactivate", "Deactivated a lapsed member"
+        REACTIVATE = "reactivate", "Reactivated a member"
 
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -36,7 +38,18 @@ class StaffAction(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["accept", "decline", "end", "pause", "resend", "import"]),
+                condition=Q(
+                    kind__in=[
+                        "accept",
+                        "decline",
+                        "end",
+                        "pause",
+                        "resend",
+                        "import",
+                        "deactivate",
+                        "reactivate",
+                    ]
+                ),
                 name="staff_action_kind_valid",
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="staff_action_has_reason"),

@@ -186,6 +186,7 @@ def test_header_names_are_read_without_regard_to_case_spaces_or_common_aliases()
         "organization": "Mercy",
         "region": "MA",
         "country": "US",
+        "external_id": "7",  # the member ID, stored since issue 15
     }
 
 

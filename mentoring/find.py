@@ -8,13 +8,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import urlencode
 
+from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django_countries import countries
 
-from members.models import country_name
+from members.models import User, country_name, last_active_phrase
+from mentoring import matching, search
 from mentoring.matching import CategoryRule
-from mentoring.models import CriterionCategory, CriterionKind, Role
-from mentoring.search import SORTS, WORD, Query
+from mentoring.models import CriterionCategory, CriterionKind, Enrollment, Role
+from mentoring.profile import pending_requests, ribbon
+from mentoring.search import SORTS, WORD, Query, Results
 
 MAX_KEYWORD = 200
 MAX_WORDS = 8
@@ -278,3 +281,103 @@ def _spell_out(form: FindForm, set_aside: dict[int, set[int]]):
             *[("o", str(option.pk)) for option in options if option.pk in kept],
             *rest,
         ]
+
+
+def searcher_options(member, searcher_role: str) -> list[int] | None:
+    """The options of the member's enrollment in `searcher_role`, which the search starts from;
+    None when they are not enrolled in it (the page then asks them to enroll first)."""
+    # The enrollment and its choices in one query: (enrollment id, option id or None).
+    own = list(
+        Enrollment.objects.enrolled()
+        .filter(user=member, role=searcher_role)
+        .values_list("id", "choices__option_id")
+    )
+    if not own:
+        return None
+    return [option_id for _, option_id in own if option_id is not None]
+
+
+@dataclass
+class Found:
+    form: FindForm
+    results: Results
+    # When nobody matches: the one change that gives the most results, {"count", "chip"}.
+    relaxation: dict | None
+
+
+def find(params, *, member, target_role: str, page_size: int | None = None) -> Found | None:
+    """Find a Mentor / Find a Mentee for `member` from the page's URL parameters: the page and the
+    API (/api/v1/me/search/…) both search through here. None when the member is not enrolled in
+    the role that searches."""
+    searcher_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
+    own = searcher_options(member, searcher_role)
+    if own is None:
+        return None
+    form = build(params, searcher=member, own_option_ids=own, target_role=target_role)
+    if page_size is not None:
+        form.query.page_size = page_size
+    # When nobody matches, the page offers the one change that gives the most results: the search
+    # counts, for each chip, the same search without it.
+    results = search.run(form.query, (form.query_without(chip) for chip in form.chips))
+    relaxation = None
+    if results.alternatives:
+        count, chip = max(
+            zip(results.alternatives, form.chips, strict=True), key=lambda pair: pair[0]
+        )
+        if count:
+            relaxation = {"count": count, "chip": chip}
+    return Found(form, results, relaxation)
+
+
+def result_rows(results, form, program):
+    """The page's rows, with their text prepared here (twenty rows of template look-ups cost more
+    than the search). One query reads what each row shows (the search index holds no cards),
+    checks the accounts are still active and which members also hold the other role."""
+    target_role = form.query.target_role
+    other_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
+    also_other = Enrollment.objects.enrolled().filter(user_id=OuterRef("pk"), role=other_role)
+    # (holds both roles, last active, card) per member shown.
+    facts = {
+        user_id: (both, active_at, search.card(user_id, card))
+        for user_id, both, active_at, *card in User.objects.filter(
+            pk__in=[hit.user_id for hit in results.hits], is_active=True
+        )
+        .annotate(both=Exists(also_other))
+        .values_list("pk", "both", "profile__last_active_at", *search.CARD_FIELDS)
+    }
+    labels = {o.pk: o.label for c in form.categories for o in c.active_options}
+    pending = pending_requests(form.query.searcher_user_id, facts, target_role) if facts else {}
+    rows = []
+    for hit in results.hits:
+        if hit.user_id not in facts:
+            continue  # the account was switched off (or deleted) since the index looked
+        both, active_at, profile = facts[hit.user_id]
+        roles = [target_role, other_role] if both else [target_role]
+        places = hit.open_places
+        rows.append(
+            {
+                "profile": profile,
+                "name": profile.full_name,
+                "url": profile.get_absolute_url(),
+                "subtitle": " · ".join(p for p in (profile.job_title, profile.organization) if p),
+                "location": profile.location,
+                "last_active": last_active_phrase(active_at),
+                "score": hit.match.score,
+                "explanation": matching.explain(hit.match, labels),
+                "ribbons": [
+                    ribbon(role, program) for role in sorted(roles, key=lambda r: r != Role.MENTOR)
+                ],
+                "has_place": places is None or places > 0,
+                "open_places": places,
+                "capacity": hit.capacity if places is not None else None,
+                "pending": pending.get(profile.user_id),
+                "places": None
+                if places is None
+                else (
+                    f"{places} of {hit.capacity} place{'s' if hit.capacity != 1 else ''} open"
+                    if places > 0
+                    else f"No open place: already mentoring {hit.capacity}"
+                ),
+            }
+        )
+    return rows

@@ -666,6 +666,12 @@ class Relationship(models.Model):
         return meetings
 
 
+class CheckInQuerySet(models.QuerySet):
+    def seen_by(self, member):
+        """The check-ins `member` may read: those shared with the partner, and their own."""
+        return self.filter(Q(shared=True) | Q(author=member))
+
+
 class CheckIn(models.Model):
     """A meeting or contact one of the pair logs. A note is shared with the partner, or private."""
 
@@ -677,6 +683,8 @@ class CheckIn(models.Model):
     note = models.TextField(max_length=4000, blank=True)
     shared = models.BooleanField("share the note with my partner", default=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CheckInQuerySet.as_manager()
 
     class Meta:
         ordering = ["-met_on", "-pk"]

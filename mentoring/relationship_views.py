@@ -200,9 +200,7 @@ def detail(request, pk, plan_form=None, check_in_form=None, extend_form=None):
     relationship = _my_relationship(request, pk)
     me = request.user
     partner = relationship.partner_of(me)
-    check_ins = relationship.check_ins.filter(Q(shared=True) | Q(author=me)).select_related(
-        "author__profile"
-    )
+    check_ins = relationship.check_ins.seen_by(me).select_related("author__profile")
     now = timezone.now()
     upcoming = [when for when in relationship.planned_meetings() if when >= now][:3]
     return render(

@@ -2,18 +2,16 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from members.models import Profile, User, country_name, last_active_phrase
+from members.models import Profile, country_name
 from mentoring import find as find_params
-from mentoring import matching, search
+from mentoring import search
 from mentoring.forms import EnrollmentForm, ParticipationForm
 from mentoring.models import Enrollment, ProgramSettings, Role
-from mentoring.profile import pending_requests, ribbon
 from mentoring.services import enrollment as enrollment_service
 from mentoring.services import errors
 
@@ -134,12 +132,6 @@ def find(request, target_role):
     """Find a Mentor (for enrolled mentees) and Find a Mentee (for enrolled mentors)."""
     program = ProgramSettings.current()
     searcher_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
-    # The searcher's enrollment and its choices in one query: (enrollment id, option id or None).
-    own = list(
-        Enrollment.objects.enrolled()
-        .filter(user=request.user, role=searcher_role)
-        .values_list("id", "choices__option_id")
-    )
     context = {
         "target_role": target_role,
         "searcher_role": searcher_role,
@@ -147,29 +139,15 @@ def find(request, target_role):
         "target_plural": program.role_label(target_role, plural=True),
         "searcher_label": program.role_label(searcher_role),
     }
-    if not own:
+    found = find_params.find(request.GET, member=request.user, target_role=target_role)
+    if found is None:
         return render(request, "mentoring/find_enroll_first.html", context)
-    form = find_params.build(
-        request.GET,
-        searcher=request.user,
-        own_option_ids=[option_id for _, option_id in own if option_id is not None],
-        target_role=target_role,
-    )
-    # When nobody matches, the page offers the one change that gives the most results: the search
-    # counts, for each chip, the same search without it.
-    results = search.run(form.query, (form.query_without(chip) for chip in form.chips))
-    relaxation = None
-    if results.alternatives:
-        count, chip = max(
-            zip(results.alternatives, form.chips, strict=True), key=lambda pair: pair[0]
-        )
-        if count:
-            relaxation = {"count": count, "chip": chip}
+    form, results = found.form, found.results
     context |= {
         "form": form,
         "results": results,
-        "rows": result_rows(results, form, program),
-        "relaxation": relaxation,
+        "rows": find_params.result_rows(results, form, program),
+        "relaxation": found.relaxation,
         "page_query": form.page_query,
         "sort_choices": SORT_CHOICES,
         "country_choices": [(code, country_name(code)) for code in results.countries],
@@ -180,58 +158,6 @@ def find(request, target_role):
     # open; submitting (Search, Apply filters) swaps all of #find, which closes it. The address
     # follows either way, and the server renders the same page.
     return render(request, "mentoring/find.html", context)
-
-
-def result_rows(results, form, program):
-    """The page's rows, with their text prepared here (twenty rows of template look-ups cost more
-    than the search). One query reads what each row shows (the search index holds no cards),
-    checks the accounts are still active and which members also hold the other role."""
-    target_role = form.query.target_role
-    other_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
-    also_other = Enrollment.objects.enrolled().filter(user_id=OuterRef("pk"), role=other_role)
-    # (holds both roles, last active, card) per member shown.
-    facts = {
-        user_id: (both, active_at, search.card(user_id, card))
-        for user_id, both, active_at, *card in User.objects.filter(
-            pk__in=[hit.user_id for hit in results.hits], is_active=True
-        )
-        .annotate(both=Exists(also_other))
-        .values_list("pk", "both", "profile__last_active_at", *search.CARD_FIELDS)
-    }
-    labels = {o.pk: o.label for c in form.categories for o in c.active_options}
-    pending = pending_requests(form.query.searcher_user_id, facts, target_role) if facts else {}
-    rows = []
-    for hit in results.hits:
-        if hit.user_id not in facts:
-            continue  # the account was switched off (or deleted) since the index looked
-        both, active_at, profile = facts[hit.user_id]
-        roles = [target_role, other_role] if both else [target_role]
-        places = hit.open_places
-        rows.append(
-            {
-                "profile": profile,
-                "name": profile.full_name,
-                "url": profile.get_absolute_url(),
-                "subtitle": " · ".join(p for p in (profile.job_title, profile.organization) if p),
-                "location": profile.location,
-                "last_active": last_active_phrase(active_at),
-                "score": hit.match.score,
-                "explanation": matching.explain(hit.match, labels),
-                "ribbons": [
-                    ribbon(role, program) for role in sorted(roles, key=lambda r: r != Role.MENTOR)
-                ],
-                "has_place": places is None or places > 0,
-                "pending": pending.get(profile.user_id),
-                "places": None
-                if places is None
-                else (
-                    f"{places} of {hit.capacity} place{'s' if hit.capacity != 1 else ''} open"
-                    if places > 0
-                    else f"No open place: already mentoring {hit.capacity}"
-                ),
-            }
-        )
-    return rows
 
 
 def suggested_for(member, enrollment, program, *, count: int, skip=frozenset()) -> dict:
@@ -248,7 +174,9 @@ def suggested_for(member, enrollment, program, *, count: int, skip=frozenset()) 
     form.query.page_size = count + len(skip)
     results = search.run(form.query)
     rows = [
-        row for row in result_rows(results, form, program) if row["profile"].user_id not in skip
+        row
+        for row in find_params.result_rows(results, form, program)
+        if row["profile"].user_id not in skip
     ]
     return {
         "target_role": target_role,

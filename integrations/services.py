@@ -50,3 +50,14 @@ def revoke_token(token_id: int, *, by) -> ApiToken:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
     return token
+
+
+def staff_tokens():
+    """The tokens the staff page lists: every token with staff scopes, whoever made it (any
+    program staff may revoke them). A member's own token carries `me` alone."""
+    return ApiToken.objects.exclude(scopes=[Scope.ME]).select_related("user__profile")
+
+
+def own_tokens(user):
+    """The member's own `me` tokens, for their page."""
+    return ApiToken.objects.filter(user=user, scopes=[Scope.ME])

@@ -28,12 +28,14 @@ run: venv
 	$(BIN)/python manage.py build_search_index
 	@echo "Serving http://127.0.0.1:$(PORT) (Ctrl-C stops the site, the background workers and the scheduler)"
 	@# Each worker and the scheduler is started again if it fails or is killed (deploy/keep-running):
-	@# one worker for reminders and imports, two for emails, so a slow mail server holds up nothing else.
+	@# one worker for reminders and imports, two for emails and one for webhooks, so a slow mail server or
+	@# webhook receiver holds up nothing else.
 	@deploy/keep-running $(BIN)/python manage.py run_worker --queue-name default --interval 2 & worker=$$!; \
 	  deploy/keep-running $(BIN)/python manage.py run_worker --queue-name email --interval 2 & email1=$$!; \
 	  deploy/keep-running $(BIN)/python manage.py run_worker --queue-name email --interval 2 & email2=$$!; \
+	  deploy/keep-running $(BIN)/python manage.py run_worker --queue-name webhooks --interval 2 & hooks=$$!; \
 	  deploy/keep-running $(BIN)/python manage.py run_scheduler --interval $(SCHEDULE_EVERY) & scheduler=$$!; \
-	  trap 'kill $$worker $$email1 $$email2 $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  trap 'kill $$worker $$email1 $$email2 $$hooks $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv

@@ -1,6 +1,7 @@
 """The timeline: one row per state change of a request, relationship or enrollment, written by the
 service function that makes the change, in its transaction."""
 
+from mentoring import webhooks
 from mentoring.models import TimelineEntry
 
 
@@ -17,7 +18,7 @@ def record(
 ) -> TimelineEntry:
     """`actor` None: the program itself (a rule that ran on schedule). `note_for`: the one member
     (besides staff) who may read the note."""
-    return TimelineEntry.objects.create(
+    entry = TimelineEntry.objects.create(
         request=request,
         relationship=relationship,
         enrollment=enrollment,
@@ -27,3 +28,6 @@ def record(
         note=note,
         note_for=note_for,
     )
+    # The changes the association's systems hear of (mentoring/webhooks.py), in this transaction.
+    webhooks.publish_for(entry)
+    return entry

@@ -29,10 +29,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
 from notifications import links, smtp, worker
 from notifications.models import OutgoingEmail, new_message_id
@@ -100,8 +99,7 @@ def retry_delay(attempts: int) -> timedelta:
     return min(DELIVERY_MAX_DELAY * (2 ** (attempts - QUICK_ATTEMPTS)), LONG_OUTAGE_DELAY)
 
 
-def _lease_is_free(now) -> Q:
-    return Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+_lease_is_free = worker.lease_is_free
 
 
 @task(queue_name=EMAIL_QUEUE)
@@ -242,39 +240,15 @@ def _give_up(emails, reason: str) -> int:
 
 
 def requeue_stranded(now=None) -> int:
-    """Enqueue a delivery again for each email still to send that no worker holds (its lease ran
-    out: the worker died) and no live task will deliver (the one recorded on the row is not
-    waiting, nor running for less than a lease). A stranded RUNNING task is marked failed. Two
-    deliveries for one email are harmless (the claim); this only keeps the queue short."""
-    now = now or timezone.now()
-    lease = timedelta(seconds=settings.EMAIL_DELIVERY_LEASE)
-    live_task = DBTaskResult.objects.filter(pk=OuterRef("task_id")).filter(
-        Q(status=TaskResultStatus.READY)
-        | Q(status=TaskResultStatus.RUNNING, started_at__gt=now - lease)
+    """Enqueue a delivery again for each email still to send whose worker died
+    (worker.requeue_stranded_rows)."""
+    return worker.requeue_stranded_rows(
+        OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING),
+        lease=timedelta(seconds=settings.EMAIL_DELIVERY_LEASE),
+        enqueue=_enqueue,
+        what="email",
+        now=now,
     )
-    stranded = (
-        OutgoingEmail.objects.filter(_lease_is_free(now), status=OutgoingEmail.Status.PENDING)
-        .exclude(Exists(live_task))
-        .values_list("pk", "task_id")
-    )
-    requeued = 0
-    for email_id, task_id in list(stranded):
-        with transaction.atomic():
-            worker.mark_stranded(
-                DBTaskResult.objects.filter(pk=task_id),
-                now,
-                f"Its worker stopped while delivering email {email_id}: enqueued again.",
-            )
-            new_task_id = _enqueue(email_id)
-            if OutgoingEmail.objects.filter(
-                pk=email_id, status=OutgoingEmail.Status.PENDING, task_id=task_id
-            ).update(task_id=new_task_id):
-                requeued += 1
-            else:
-                transaction.set_rollback(True)  # a worker moved on meanwhile
-    if requeued:
-        logger.warning("Enqueued %s stranded emails again", requeued)
-    return requeued
 
 
 def sweep(now=None) -> dict[str, int]:

@@ -9,6 +9,7 @@ A row also carries its own delivery lease (`leased_until`), the last task enqueu
 (`task_id`) and a Message-ID made once, so that every copy a retry sends is recognisably the same
 email (docs/reliability.md)."""
 
+import secrets
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
@@ -183,3 +184,85 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.rule} for {self.period_start:%Y-%m-%d %H:%M:%S}"
+
+
+def new_webhook_secret() -> str:
+    """A signing secret: 32 random bytes, URL-safe base64 (43 characters). The receiver uses the
+    whole string, as UTF-8 bytes, as its HMAC key (notifications.webhooks.verify_signature)."""
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the association's systems that program staff subscribed to some events. The secret
+    must be kept in clear (each delivery is signed with it); it is shown to staff once, when made
+    or rotated, and never again."""
+
+    url = models.URLField("URL", max_length=2000)
+    # Event names, e.g. ["member.enrolled", "relationship.started"].
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=100, default=new_webhook_secret)
+    description = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+    # Why it was paused by the site itself (the receiver answered 410 Gone); empty otherwise.
+    paused_reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one endpoint, written in the transaction of the change it tells of, then
+    delivered by the worker on the "webhooks" queue (notifications.webhooks), with the same lease
+    and retries as an email. `event_id` is the event's, the same in every attempt and in a copy
+    sent again, so the receiver can drop a duplicate."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be delivered"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=60)
+    event_id = models.UUIDField()
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    # Counted when a worker takes it, before the receiver is called.
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=32, blank=True)
+    task_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["endpoint", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "delivered", "failed"]),
+                name="webhook_delivery_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="delivered") | Q(delivered_at__isnull=False),
+                name="webhook_delivery_delivered_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint_id} ({self.status})"

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import TaskResultStatus
@@ -184,3 +185,40 @@ def prune_task_results(older_than: timedelta, now=None) -> int:
         finished_at__lt=now - older_than,
     ).delete()
     return deleted
+
+
+def lease_is_free(now) -> Q:
+    """A leased row (an email, a webhook delivery) that no worker holds at `now`."""
+    return Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+
+
+def requeue_stranded_rows(pending, *, lease: timedelta, enqueue, what: str, now=None) -> int:
+    """Enqueue again each row of `pending` (a queryset of rows waiting to be delivered, with
+    `leased_until` and `task_id`) that no worker holds (its lease ran out: the worker died) and no
+    live task will take (the one recorded on the row is neither waiting nor running for less than
+    `lease`). Its task stranded RUNNING is marked failed. Two tasks for one row are harmless (the
+    claim); this only keeps the queue short. `enqueue(row_id)` returns the new task's id."""
+    now = now or timezone.now()
+    live_task = DBTaskResult.objects.filter(pk=OuterRef("task_id")).filter(
+        Q(status=TaskResultStatus.READY)
+        | Q(status=TaskResultStatus.RUNNING, started_at__gt=now - lease)
+    )
+    stranded = (
+        pending.filter(lease_is_free(now)).exclude(Exists(live_task)).values_list("pk", "task_id")
+    )
+    requeued = 0
+    for row_id, task_id in list(stranded):
+        with transaction.atomic():
+            mark_stranded(
+                DBTaskResult.objects.filter(pk=task_id),
+                now,
+                f"Its worker stopped while delivering {what} {row_id}: enqueued again.",
+            )
+            new_task_id = enqueue(row_id)
+            if pending.filter(pk=row_id, task_id=task_id).update(task_id=new_task_id):
+                requeued += 1
+            else:
+                transaction.set_rollback(True)  # a worker moved on meanwhile
+    if requeued:
+        logger.warning("Enqueued %s stranded %s again", requeued, what)
+    return requeued

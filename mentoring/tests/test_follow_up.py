@@ -311,4 +311,5 @@ def test_the_follow_up_command_and_the_scheduler(pending, capsys):
         "notifications.tasks.prune",
         "notifications.tasks.send_digests",
         "notifications.tasks.sweep",
+        "notifications.webhooks.sweep",  # Issue 15: E (webhooks)
     ]

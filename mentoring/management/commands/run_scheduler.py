@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from mentoring.tasks import build_search_index, follow_up
-from notifications import schedule, worker
+from notifications import schedule, webhooks, worker
 from notifications.schedule import Rule
 from notifications.tasks import prune, send_digests, sweep
 
@@ -24,6 +24,7 @@ RULES = [
     Rule(follow_up),
     Rule(send_digests),
     Rule(sweep),
+    Rule(webhooks.sweep),
     Rule(prune, every=timedelta(days=1)),
     # A fresh search index snapshot, written where this worker's host keeps it (SEARCH_INDEX_DIR):
     # app hosts that do not share that directory run `build_search_index` on their own timer

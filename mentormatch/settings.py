@@ -4,6 +4,7 @@ The README lists every variable. Helpers in ``mentormatch.env`` refuse malformed
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -73,6 +74,9 @@ MIDDLEWARE = [
     # Before anything that can answer early (upload_limit's 413 page): every response has both.
     "csp.middleware.CSPMiddleware",
     "mentormatch.middleware.permissions_policy",
+    # Issue 15: under /api/, every error (an unknown address, a wrong method, the upload limit's
+    # 413) is problem details, like the API's own.
+    "integrations.api.problem_responses",
     "members.middleware.upload_limit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,6 +87,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Issue 15: under SSO_ONLY, staff set up a second factor before anything else.
+    "program.access.staff_second_factor",
+    "members.sso.saml_errors",
     "members.middleware.last_active",
 ]
 
@@ -164,6 +171,101 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else 
 # client can send any X-Forwarded-For it likes.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# Issue 15: single sign-on with the association's own login (members.sso, docs/integrations.md).
+# OpenID Connect when OIDC_ISSUER is set (endpoints and keys from its discovery document); SAML 2.0
+# when SAML_IDP_ENTITY_ID is set (with SAML_IDP_METADATA_URL, or SAML_IDP_SSO_URL and
+# SAML_IDP_X509_CERT). Neither set: no sign-in button, nothing changes.
+OIDC_ISSUER = (envstr("OIDC_ISSUER") or "").rstrip("/")
+SAML_IDP_ENTITY_ID = envstr("SAML_IDP_ENTITY_ID") or ""
+SSO_PROVIDER_ID = "association"  # in the callback URLs: /accounts/oidc/association/login/callback/
+# A claim (SAML: an attribute) every sign-in must carry, "name:value", checked on each sign-in.
+OIDC_REQUIRED_CLAIM = envstr("OIDC_REQUIRED_CLAIM") or ""
+SAML_REQUIRED_ATTRIBUTE = envstr("SAML_REQUIRED_ATTRIBUTE") or OIDC_REQUIRED_CLAIM
+for _name, _value in (
+    ("OIDC_REQUIRED_CLAIM", OIDC_REQUIRED_CLAIM),
+    ("SAML_REQUIRED_ATTRIBUTE", SAML_REQUIRED_ATTRIBUTE),
+):
+    if _value and not all(part.strip() for part in _value.partition(":")[::2]):
+        raise ImproperlyConfigured(f"{_name} must be claim:value; got {_value!r}")
+# Members sign in only through the association; staff keep a password, with a second factor.
+SSO_ONLY = envbool("SSO_ONLY", False)
+# Who may still use a password under SSO_ONLY (and must set up TOTP): a setting, so that members
+# does not import program (program.access is the one definition of program staff).
+SSO_PASSWORD_USERS = "program.access.is_program_staff"
+if SSO_ONLY and not (OIDC_ISSUER or SAML_IDP_ENTITY_ID):
+    raise ImproperlyConfigured("SSO_ONLY needs OIDC_ISSUER or SAML_IDP_ENTITY_ID.")
+ACCOUNT_FORMS = {"login": "members.sso.LoginForm"}
+SOCIALACCOUNT_ADAPTER = "members.sso.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True  # the claims fill in the names: no form to fill in
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# An address the provider says is verified signs in to the account whose address we verified
+# (never to an unverified one: members.sso refuses that), and the two stay connected.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the button posts a form (CSRF), never a bare link
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {}
+if OIDC_ISSUER:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": SSO_PROVIDER_ID,
+                "name": envstr("OIDC_BUTTON_LABEL") or "Sign in with your association account",
+                "client_id": envstr("OIDC_CLIENT_ID") or "",
+                "secret": envstr("OIDC_CLIENT_SECRET") or "",
+                "settings": {"server_url": OIDC_ISSUER, "oauth_pkce_enabled": True},
+            }
+        ],
+    }
+if SAML_IDP_ENTITY_ID:
+    _saml_metadata = envstr("SAML_IDP_METADATA_URL") or ""
+    SOCIALACCOUNT_PROVIDERS["saml"] = {
+        "APPS": [
+            {
+                "provider_id": "saml",
+                "client_id": SSO_PROVIDER_ID,  # /accounts/saml/association/acs/
+                "name": envstr("SAML_BUTTON_LABEL") or "Sign in with your association account",
+                "settings": {
+                    "idp": {"entity_id": SAML_IDP_ENTITY_ID, "metadata_url": _saml_metadata}
+                    if _saml_metadata
+                    else {
+                        "entity_id": SAML_IDP_ENTITY_ID,
+                        "sso_url": envstr("SAML_IDP_SSO_URL") or "",
+                        "x509cert": envstr("SAML_IDP_X509_CERT") or "",
+                    },
+                    "attribute_mapping": {
+                        "uid": envstr("SAML_ATTRIBUTE_UID") or "uid",
+                        "email": envstr("SAML_ATTRIBUTE_EMAIL") or "email",
+                        "email_verified": "email_verified",
+                        "first_name": envstr("SAML_ATTRIBUTE_FIRST_NAME") or "first_name",
+                        "last_name": envstr("SAML_ATTRIBUTE_LAST_NAME") or "last_name",
+                    },
+                    # An IdP that vouches for its addresses (it is the association's own member
+                    # database) says so with SAML_EMAIL_VERIFIED=1; else each needs the
+                    # email_verified attribute.
+                    "verified_email": envbool("SAML_EMAIL_VERIFIED", False),
+                    "advanced": {
+                        "want_assertion_signed": True,
+                        "want_message_signed": False,
+                        "reject_idp_initiated_sso": True,
+                    },
+                },
+            }
+        ],
+    }
+# The sign-in button posts here and is redirected to the provider: the page's CSP form-action
+# must allow the provider's origin (added to CONTENT_SECURITY_POLICY below).
+SSO_FORM_ACTION = [
+    "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    for url in (OIDC_ISSUER, envstr("SAML_IDP_SSO_URL"), envstr("SAML_IDP_METADATA_URL"))
+    if url and SOCIALACCOUNT_PROVIDERS
+]
+# Staff's second factor (required under SSO_ONLY: program.access.staff_second_factor).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER") or "Mentor Match"
 
 CACHES = {
     # Shared by every process and kept across restarts, so that a rate limit counts every
@@ -274,6 +376,17 @@ TASKS_RERUN_WHEN_STRANDED = [
     "program.import_tasks.run_import_task",
 ]
 
+# Issue 15: webhooks (notifications/webhooks.py): their own queue and workers, so a slow receiver
+# holds up no email or reminder; attempts (24: about nine hours, retry_delay), seconds to connect
+# and for each read, the delivery lease, and whether private addresses (127.0.0.1, 10.x …) may be
+# called (off in production: a staff account must not reach the hosts behind the site).
+TASKS["default"]["QUEUES"].append("webhooks")
+TASKS_RERUN_WHEN_STRANDED.append("notifications.webhooks.sweep")
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 24, minimum=1)
+WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 10, minimum=1)
+WEBHOOK_DELIVERY_LEASE = envint("WEBHOOK_DELIVERY_LEASE", 300, minimum=1)
+WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+
 # The search index's snapshot is rebuilt by the worker (mentoring.tasks.build_search_index) this
 # often (seconds): it picks up what timestamps do not show (accounts switched off, deleted members).
 SEARCH_INDEX_TTL = envint("SEARCH_INDEX_TTL", 900)
@@ -314,6 +427,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+# Issue 15: the association's login, where the sign-in button's form is redirected.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += SSO_FORM_ACTION
 # Browser features no page uses, refused for the site and anything it could embed
 # (mentormatch.middleware.permissions_policy).
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

@@ -265,6 +265,37 @@ HOME = redirect("/")  # allauth sends a signed-in member to LOGIN_REDIRECT_URL, 
 PLAN = {"rhythm": "weekly", "meeting_format": "video", "planned_months": 3, "goals": "Mine"}
 REASON = {"reason": "Asked by the member on the phone"}
 
+
+# Issue 15: E (webhooks). A webhook with a failed delivery, for the URLs of the webhook pages.
+def failed_webhook_delivery(world):
+    from notifications import webhooks
+    from notifications.models import WebhookDelivery
+
+    found = WebhookDelivery.objects.filter(status="failed").first()
+    if found is None:
+        endpoint = webhooks.create_endpoint(url=WEBHOOK_URL, events=["member.enrolled"])
+        found = webhooks.send_ping(endpoint.pk)
+        WebhookDelivery.objects.filter(pk=found.pk).update(status="failed", last_error="Gone")
+    return found
+
+
+WEBHOOK_URL = "https://ams.example.org/hooks/mentoring"
+WEBHOOKS = "/staff/integrations/webhooks/"
+
+
+def webhook_page(action=""):
+    return lambda w: f"{WEBHOOKS}{failed_webhook_delivery(w).endpoint_id}/{action}"
+
+
+# Issue 15: B (token pages). The id of a live token of `user` with `scope`, made once.
+def api_token(user, scope) -> int:
+    from integrations.models import ApiToken
+    from integrations.services import create_token
+
+    found = ApiToken.objects.live().filter(user=user, scopes=[scope]).first()
+    return (found or create_token(user, name="Matrix", scopes=[scope])[0]).pk
+
+
 MATRIX: dict[str, Entry] = {
     "home": everyone(lambda w: "/"),
     # Load balancers and monitoring ask without signing in; the answer holds no secret.
@@ -306,6 +337,58 @@ MATRIX: dict[str, Entry] = {
         lambda w: f"/accounts/password/reset/key/{w.reset_key()}/"
     ),
     "account_reset_password_done": everyone(lambda w: "/accounts/password/reset/done/"),
+    # Issue 15: A (single sign-on, staff MFA). The second factor: each member's own.
+    "mfa_index": members_only(lambda w: "/accounts/2fa/"),
+    # Only halfway through a sign-in (password right, code next): otherwise back to signing in.
+    "mfa_authenticate": entry(
+        lambda w: "/accounts/2fa/authenticate/", redirect("/accounts/login/"), *[HOME] * 4
+    ),
+    # Without an authenticator: reauthenticate with the password instead.
+    "mfa_reauthenticate": members_only(
+        lambda w: "/accounts/2fa/reauthenticate/", redirect("/accounts/reauthenticate/")
+    ),
+    # Adding an authenticator asks for the password again first.
+    "mfa_activate_totp": members_only(
+        lambda w: "/accounts/2fa/totp/activate/", redirect("/accounts/reauthenticate/")
+    ),
+    "mfa_deactivate_totp": members_only(lambda w: "/accounts/2fa/totp/deactivate/", 404),
+    "mfa_view_recovery_codes": members_only(lambda w: "/accounts/2fa/recovery-codes/", 404),
+    "mfa_generate_recovery_codes": members_only(
+        lambda w: "/accounts/2fa/recovery-codes/generate/", redirect("/accounts/reauthenticate/")
+    ),
+    "mfa_download_recovery_codes": members_only(
+        lambda w: "/accounts/2fa/recovery-codes/download/", 404
+    ),
+    # Signing in with the association (members.sso): pages of the flow, open to everyone.
+    "socialaccount_login_cancelled": everyone(lambda w: "/accounts/3rdparty/login/cancelled/"),
+    # "Sign-in did not complete" (templates/socialaccount/authentication_error.html).
+    "socialaccount_login_error": everyone(lambda w: "/accounts/3rdparty/login/error/", 401),
+    # Only with a sign-in waiting for more details (never: the claims suffice).
+    "socialaccount_signup": entry(
+        lambda w: "/accounts/3rdparty/signup/", redirect("/accounts/login/"), *[HOME] * 4
+    ),
+    "socialaccount_connections": members_only(lambda w: "/accounts/3rdparty/"),
+    # allauth's old addresses: permanent redirects (301) to the /accounts/3rdparty/ ones.
+    "accounts/social/login/cancelled/": everyone(
+        lambda w: "/accounts/social/login/cancelled/", 301
+    ),
+    "accounts/social/login/error/": everyone(lambda w: "/accounts/social/login/error/", 301),
+    "accounts/social/signup/": everyone(lambda w: "/accounts/social/signup/", 301),
+    "accounts/social/connections/": everyone(lambda w: "/accounts/social/connections/", 301),
+    # Without OIDC_ISSUER / SAML_IDP_ENTITY_ID (as in tests) there is no such provider: 404.
+    "openid_connect_login": everyone(lambda w: "/accounts/oidc/association/login/", 404),
+    "openid_connect_callback": everyone(
+        lambda w: "/accounts/oidc/association/login/callback/", 404
+    ),
+    # The ACS keeps the IdP's POST for the next step, which finds no provider.
+    "saml_acs": everyone(
+        lambda w: "/accounts/saml/association/acs/",
+        redirect("/accounts/saml/association/acs/finish/"),
+    ),
+    "saml_finish_acs": everyone(lambda w: "/accounts/saml/association/acs/finish/", 404),
+    "saml_sls": everyone(lambda w: "/accounts/saml/association/sls/", 404),
+    "saml_metadata": everyone(lambda w: "/accounts/saml/association/metadata/", 404),
+    "saml_login": everyone(lambda w: "/accounts/saml/association/login/", 404),
     # members
     "members:profile_edit": members_only(lambda w: "/profile/"),
     "members:directory": members_only(lambda w: "/members/"),
@@ -445,6 +528,84 @@ MATRIX: dict[str, Entry] = {
     "program:email_reset": staff_only(
         lambda w: "/staff/emails/request_received/reset/", 405, post={}
     ),
+    # Issue 15: D (a member's own token). The API answers a token, never a session: 401 to
+    # everyone here, or 405 where the address takes only POST/PUT. What a token may do, and that
+    # refused writes change nothing, is proven in integrations/tests/test_api_me.py.
+    "api_v1:me_profile": everyone(lambda w: "/api/v1/me/profile", 401),
+    "api_v1:me_profile_change": everyone(lambda w: "/api/v1/me/profile", 401),
+    "api_v1:me_enrollments": everyone(lambda w: "/api/v1/me/enrollments", 401),
+    "api_v1:me_criteria": everyone(lambda w: "/api/v1/me/criteria/mentee", 401),
+    "api_v1:me_enrollment": everyone(lambda w: "/api/v1/me/enrollments/mentor", 405),
+    "api_v1:me_search_mentors": everyone(lambda w: "/api/v1/me/search/mentors", 401),
+    "api_v1:me_search_mentees": everyone(lambda w: "/api/v1/me/search/mentees", 401),
+    "api_v1:me_requests": everyone(lambda w: "/api/v1/me/requests", 401),
+    "api_v1:me_request_send": everyone(lambda w: "/api/v1/me/requests", 401),
+    "api_v1:me_request_accept": everyone(
+        lambda w: f"/api/v1/me/requests/{w.pending.pk}/accept", 405, parties="request"
+    ),
+    "api_v1:me_request_decline": everyone(
+        lambda w: f"/api/v1/me/requests/{w.pending.pk}/decline", 405, parties="request"
+    ),
+    "api_v1:me_request_withdraw": everyone(
+        lambda w: f"/api/v1/me/requests/{w.pending.pk}/withdraw", 405, parties="request"
+    ),
+    "api_v1:me_relationships": everyone(lambda w: "/api/v1/me/relationships", 401),
+    "api_v1:me_relationship": everyone(
+        lambda w: f"/api/v1/me/relationships/{w.relationship.pk}", 401
+    ),
+    # Issue 15: C (member sync). PUT/POST only, answering a staff token, never a session: a GET
+    # is 405 to everyone. Scopes and refused writes: integrations/tests/test_api_sync.py.
+    "api_v1:put_member": everyone(lambda w: "/api/v1/members/by-external-id/A1", 405),
+    "api_v1:sync_members": everyone(lambda w: "/api/v1/members/sync", 405),
+    "api_v1:deactivate_member": everyone(
+        lambda w: "/api/v1/members/by-external-id/A1/deactivate", 405
+    ),
+    # Issue 15: B (API framework, reads, token pages). The schema and its documentation are
+    # public (they hold no data); the root names nothing (a 404 problem). The reads answer a
+    # token, never a session: 401; what each token may read is integrations/tests/
+    # test_api_authorization.py's.
+    "api_v1:openapi-json": everyone(lambda w: "/api/v1/openapi.json"),
+    "api_v1:openapi-view": everyone(lambda w: "/api/v1/docs"),
+    "api_v1:api-root": everyone(lambda w: "/api/v1/", 404),
+    "api_v1:list_members": everyone(lambda w: "/api/v1/members", 401),
+    "api_v1:get_member": everyone(lambda w: f"/api/v1/members/{w.mentor.pk}", 401),
+    "api_v1:list_criteria": everyone(lambda w: "/api/v1/criteria", 401),
+    "api_v1:list_enrollments": everyone(lambda w: "/api/v1/enrollments", 401),
+    "api_v1:list_requests": everyone(lambda w: "/api/v1/requests", 401),
+    "api_v1:list_relationships": everyone(lambda w: "/api/v1/relationships", 401),
+    "api_v1:get_report": everyone(lambda w: "/api/v1/reports/mentees", 401),
+    "integrations:staff_tokens": staff_only(
+        lambda w: "/staff/integrations/", post={"name": "AMS", "scopes": ["reports:read"]}
+    ),
+    "integrations:staff_revoke": staff_only(
+        lambda w: f"/staff/integrations/tokens/{api_token(w.staff, 'reports:read')}/revoke/",
+        405,
+        post={},
+    ),
+    # Each member's own tokens; revoking another member's token is a 404.
+    "integrations:member_tokens": members_only(
+        lambda w: "/account/api-tokens/", post={"name": "My script"}, post_outsider=200
+    ),
+    "integrations:member_revoke": members_only(
+        lambda w: f"/account/api-tokens/{api_token(w.mentee, 'me')}/revoke/", 405, post={}
+    ),
+    # Issue 15: E (webhooks)
+    "integrations:webhooks": staff_only(
+        lambda w: WEBHOOKS, post={"url": WEBHOOK_URL, "events": ["member.enrolled"]}
+    ),
+    "integrations:webhook": staff_only(webhook_page()),
+    "integrations:webhook_active": staff_only(webhook_page("active/"), 405, post={}),
+    "integrations:webhook_ping": staff_only(webhook_page("ping/"), 405, post={}),
+    "integrations:webhook_rotate": staff_only(webhook_page("secret/"), 405, post={}),
+    "integrations:webhook_delete": staff_only(webhook_page("delete/"), 405, post={"confirm": "on"}),
+    "integrations:webhook_resend": staff_only(
+        lambda w: (
+            f"{WEBHOOKS}{failed_webhook_delivery(w).endpoint_id}/deliveries/"
+            f"{failed_webhook_delivery(w).pk}/resend/"
+        ),
+        405,
+        post={},
+    ),
 }
 
 
@@ -460,6 +621,32 @@ MAKE_ROW = {
     "mentoring.relationship": lambda world: world.relationship,
     "notifications.outgoingemail": lambda world: world.relationship,
     "django_tasks_database.dbtaskresult": lambda world: world.relationship,
+    # Issue 15: A (single sign-on, staff MFA)
+    "mfa.authenticator": lambda world: sso_rows(world),
+    "socialaccount.socialaccount": lambda world: sso_rows(world),
+    "socialaccount.socialapp": lambda world: sso_rows(world),
+    "socialaccount.socialtoken": lambda world: sso_rows(world),
+}
+
+
+def sso_rows(world):
+    """Issue 15: A. The staff member's authenticator, an outsider's association account with a
+    stored token, and an app kept in the database (the site's own come from settings)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+
+    TOTP.activate(world.staff, generate_totp_secret())
+    app = SocialApp.objects.create(provider="openid_connect", provider_id="other", name="Other")
+    account = SocialAccount.objects.create(user=world.outsider, provider="association", uid="1")
+    SocialToken.objects.create(app=app, account=account, token="token")
+
+
+# Issue 15: A. allauth's old socialaccount addresses have no names (allauth/urls.py).
+UNNAMED = {
+    "accounts/social/login/cancelled/",
+    "accounts/social/login/error/",
+    "accounts/social/signup/",
+    "accounts/social/connections/",
 }
 
 
@@ -734,5 +921,9 @@ def test_a_url_without_an_entry_is_caught():
 
 
 def test_every_named_url_is_a_distinct_entry():
-    names = [pattern.name for pattern in PATTERNS if not is_admin(pattern)]
+    names = [
+        pattern.name
+        for pattern in PATTERNS
+        if not is_admin(pattern) and pattern.route not in UNNAMED
+    ]
     assert None not in names and len(names) == len(set(names))

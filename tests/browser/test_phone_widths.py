@@ -124,6 +124,53 @@ class World(SignedLinks):
 
 
 # (who, URL pattern, the URL): every page each kind of visitor opens.
+# Issue 15: E (webhooks). A webhook to a long address, with a delivery that failed for a long reason.
+def webhook_with_log(world):
+    from notifications import webhooks
+    from notifications.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.first()
+    if endpoint is None:
+        endpoint = webhooks.create_endpoint(
+            url=LONG_URL.replace(".pdf", "/webhooks/mentor-match-events?source=mentoring"),
+            events=["member.enrolled", "request.answered", "relationship.started"],
+            description="The association management system (AMS) at Riverside",
+        )
+        failed = webhooks.send_ping(endpoint.pk)
+        WebhookDelivery.objects.filter(pk=failed.pk).update(
+            status="failed",
+            attempts=24,
+            last_status_code=503,
+            last_error="Gave up after 24 attempts. The last: The receiver answered 503 Service "
+            "Unavailable: upstream-connect-error-or-disconnect-before-headers-reset",
+        )
+        webhooks.send_ping(endpoint.pk)
+    return endpoint
+
+
+def webhook_url(world, which):
+    endpoint = webhook_with_log(world)
+    return f"/staff/integrations/webhooks/{endpoint.pk}/" if which == "detail" else WEBHOOKS
+
+
+WEBHOOKS = "/staff/integrations/webhooks/"
+
+
+# Issue 15: B (API tokens). Each list with a long-named token and a revoked one.
+def api_tokens(world, url):
+    from integrations.models import ApiToken, Scope
+    from integrations.services import create_token, revoke_token
+
+    user = world.staff if url.startswith("/staff/") else world.mentee
+    scopes = [Scope.REPORTS_READ, Scope.MEMBERS_WRITE] if user == world.staff else [Scope.ME]
+    if not ApiToken.objects.filter(user=user).exists():
+        name = "Riverside association management system nightly sync"
+        create_token(user, name=name, scopes=scopes)
+        old = create_token(user, name="Old spreadsheet export", scopes=scopes)[0]
+        revoke_token(old.pk, by=user)
+    return url
+
+
 WALK = [
     ("anonymous", "home", lambda w: "/"),
     ("anonymous", "account_login", lambda w: "/accounts/login/"),
@@ -192,6 +239,18 @@ WALK = [
     ("staff", "program:import_batch", lambda w: f"/staff/import/{w.batch.pk}/"),
     ("staff", "program:emails", lambda w: "/staff/emails/"),
     ("staff", "program:email_edit", lambda w: "/staff/emails/request_received/"),
+    # Issue 15: B (API tokens): with a token made and one revoked in each list.
+    ("staff", "integrations:staff_tokens", lambda w: api_tokens(w, "/staff/integrations/")),
+    ("mentee", "integrations:member_tokens", lambda w: api_tokens(w, "/account/api-tokens/")),
+    # Issue 15: E (webhooks)
+    ("staff", "integrations:webhooks", lambda w: webhook_url(w, "list")),
+    ("staff", "integrations:webhook", lambda w: webhook_url(w, "detail")),
+    # Issue 15: A (single sign-on, staff MFA). The sign-in page with the association's button,
+    # the TOTP set-up and the refusals: tests/browser/test_sso.py, at both widths.
+    ("mentee", "mfa_index", lambda w: "/accounts/2fa/"),
+    ("mentee", "mfa_activate_totp", lambda w: "/accounts/2fa/totp/activate/"),
+    ("mentee", "socialaccount_connections", lambda w: "/accounts/3rdparty/"),
+    ("anonymous", "socialaccount_login_cancelled", lambda w: "/accounts/3rdparty/login/cancelled/"),
 ]
 
 # URL patterns that are not pages, with the reason.
@@ -218,6 +277,46 @@ NOT_PAGES = {
     "account_set_password": "redirects to Change password (every member here has one)",
     "account_confirm_login_code": "redirects: sign-in by code is off",
     "account_confirm_reauthentication_code": "redirects without a code requested first",
+    # Issue 15: B (API framework, reads, token pages)
+    "integrations:staff_revoke": "POST only (a form on the Integrations page)",
+    "integrations:member_revoke": "POST only (a form on the API tokens page)",
+    "api_v1:openapi-json": "the API's OpenAPI schema, JSON",
+    "api_v1:openapi-view": "django-ninja's Swagger UI (its own page and stylesheet); "
+    "tests/browser/test_api_tokens.py opens it",
+    "api_v1:api-root": "a JSON 404 (the API's root names nothing)",
+    "api_v1:list_members": "JSON (the REST API)",
+    "api_v1:get_member": "JSON (the REST API)",
+    "api_v1:list_criteria": "JSON (the REST API)",
+    "api_v1:list_enrollments": "JSON (the REST API)",
+    "api_v1:list_requests": "JSON (the REST API)",
+    "api_v1:list_relationships": "JSON (the REST API)",
+    "api_v1:get_report": "JSON (the REST API)",
+    # Issue 15: E (webhooks)
+    "integrations:webhook_active": "POST only (a form on the webhook page)",
+    "integrations:webhook_ping": "POST only (a form on the webhook page)",
+    "integrations:webhook_rotate": "POST only (a form on the webhook page; its answer is that page)",
+    "integrations:webhook_delete": "POST only (a form on the webhook page)",
+    "integrations:webhook_resend": "POST only (a form in the webhook's delivery log)",
+    # Issue 15: A (single sign-on, staff MFA)
+    "mfa_authenticate": "redirects without a sign-in halfway (tests/browser/test_sso.py walks it)",
+    "mfa_reauthenticate": "redirects to the password's reauthentication without an authenticator",
+    "mfa_deactivate_totp": "404 without an authenticator (a form on Two-factor authentication)",
+    "mfa_view_recovery_codes": "404 without an authenticator",
+    "mfa_generate_recovery_codes": "redirects to reauthenticate first",
+    "mfa_download_recovery_codes": "a text file",
+    "socialaccount_login_error": "answers 401 (Sign-in did not complete): test_sso.py, both widths",
+    "socialaccount_signup": "redirects: the claims suffice, no sign-up form is ever needed",
+    "openid_connect_login": "404 without OIDC_ISSUER; with it, tests/browser/test_sso.py",
+    "openid_connect_callback": "the provider's redirect back; tests/browser/test_sso.py",
+    "saml_acs": "POST from the IdP, redirects",
+    "saml_finish_acs": "redirects (or the refusal page, walked in tests/browser/test_sso.py)",
+    "saml_sls": "SAML single logout, redirects",
+    "saml_metadata": "XML for the IdP",
+    "saml_login": "redirects to the IdP",
+    "accounts/social/login/cancelled/": "allauth's old address: a 301 to the new one",
+    "accounts/social/login/error/": "allauth's old address: a 301 to the new one",
+    "accounts/social/signup/": "allauth's old address: a 301 to the new one",
+    "accounts/social/connections/": "allauth's old address: a 301 to the new one",
 }
 
 ROLES = ("anonymous", "mentee", "mentor", "staff")

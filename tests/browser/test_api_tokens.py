@@ -79,7 +79,7 @@ def test_staff_make_a_token_see_it_once_use_it_and_revoke_it(
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_member_makes_their_own_token_from_the_menu(
+def test_member_makes_their_own_token_from_their_account_settings(
     page, live_server, enrolled_mentee, screenshot, assert_accessible, viewport
 ):
     page.set_viewport_size(viewport)
@@ -88,7 +88,11 @@ def test_member_makes_their_own_token_from_the_menu(
     menu = page.locator("details.nav-menu")
     if viewport == PHONE:
         menu.locator("summary").click()
-    page.get_by_role("link", name="API tokens").click()
+    page.get_by_role("link", name="My profile").click()
+    page.get_by_role("link", name="Edit my profile").click()
+    page.get_by_role("navigation", name="Account settings").get_by_role(
+        "link", name="API tokens"
+    ).click()
     page.get_by_role("heading", name="Your API tokens").wait_for()
     assert_accessible(page)
     fits(page)

@@ -105,6 +105,16 @@ class ProgramSettings(models.Model):
         help_text="After this, a delivered email's text is deleted; who it went to, its subject "
         "and when it was sent are kept.",
     )
+    round_publishes_as = models.CharField(
+        "a published matching round's pairs become",
+        max_length=13,
+        choices=[
+            ("requests", "Requests the mentor accepts or declines as usual"),
+            ("relationships", "Active relationships straight away"),
+        ],
+        default="requests",
+        help_text="Cohort matching: what publishing a round does with each proposed pair.",
+    )
 
     class Meta:
         verbose_name = "program settings"
@@ -803,3 +813,32 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+
+class ShortlistEntry(models.Model):
+    """A mentor a mentee would like to be matched with in a matching round, ranked 1 (first
+    choice) to MAX_SHORTLIST; kept dense by mentoring.services.shortlist."""
+
+    MAX_SHORTLIST = 5
+
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shortlist"
+    )
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["mentee", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["mentee", "mentor"], name="shortlist_mentor_once"),
+            models.CheckConstraint(
+                condition=Q(rank__gte=1, rank__lte=5), name="shortlist_rank_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=~Q(mentee=models.F("mentor")), name="shortlist_not_oneself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.mentee} shortlists {self.mentor} ({self.rank})"

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "notifications",
     "program",
     "integrations",
+    "cohorts",
     "demo",
 ]
 

@@ -100,6 +100,34 @@ register(
 )
 
 register(
+    "request_proposed",
+    title="Request proposed by the program",
+    description="To a mentee when a published matching round proposes a mentor for them: the "
+    "request goes to the mentor as usual, and the mentee may withdraw it.",
+    placeholders={
+        "mentee_name": "the full name of the mentee this email goes to",
+        **_contact("mentor", "the proposed mentor's"),
+        "mentor_label": "the program's name for a mentor, in lower case (e.g. mentor)",
+        "request.message": "why the program proposes them (the round's name and the match)",
+        "relationships_url": "the link to My Mentoring Relationships",
+        "withdraw_url": "the link to withdraw the request",
+        **PROGRAM,
+    },
+    sample=lambda: {
+        "program": _program(),
+        "request": {
+            "message": 'Proposed by the program\'s matching round "Spring 2027" (match 87 %: '
+            "shares 2 of your 3 areas of professional experience)"
+        },
+        "mentee_name": "Maria Santos",
+        "mentor": _david(),
+        "mentor_label": "mentor",
+        "relationships_url": _url("mentoring:relationships"),
+        "withdraw_url": _url("mentoring:withdraw_request", 1),
+    },
+)
+
+register(
     "request_declined",
     title="Request declined",
     description="To a requester whose request was declined, with the reason in kind words and "

@@ -56,6 +56,25 @@ def request_received(request):
     )
 
 
+def request_proposed(request):
+    """To the mentee of a request the program proposed (a matching round): who, why, that the
+    mentor will answer, and that they may withdraw it."""
+    program = ProgramSettings.current()
+    send_templated(
+        "request_proposed",
+        request.mentee,
+        {
+            "program": program,
+            "request": request,
+            "mentee_name": request.mentee.profile.full_name,
+            "mentor": _contact(request.mentor, viewer=request.mentee),
+            "mentor_label": program.mentor_label.lower(),
+            "relationships_url": absolute_url(reverse("mentoring:relationships")),
+            "withdraw_url": absolute_url(reverse("mentoring:withdraw_request", args=[request.pk])),
+        },
+    )
+
+
 def request_declined(request):
     program = ProgramSettings.current()
     wanted_role = request.recipient_role

@@ -18,6 +18,7 @@ from mentoring.matching import CategoryRule
 from mentoring.models import CriterionCategory, CriterionKind, Enrollment, Role
 from mentoring.profile import pending_requests, ribbon
 from mentoring.search import SORTS, WORD, Query, Results
+from mentoring.services.shortlist import card_state
 
 MAX_KEYWORD = 200
 MAX_WORDS = 8
@@ -329,10 +330,12 @@ def find(params, *, member, target_role: str, page_size: int | None = None) -> F
     return Found(form, results, relaxation)
 
 
-def result_rows(results, form, program):
+def result_rows(results, form, program, *, shortlist: list[int] | None = None):
     """The page's rows, with their text prepared here (twenty rows of template look-ups cost more
     than the search). One query reads what each row shows (the search index holds no cards),
-    checks the accounts are still active and which members also hold the other role."""
+    checks the accounts are still active and which members also hold the other role.
+    `shortlist`: the searcher's shortlisted mentor ids, first choice first (read once per page),
+    for the cards' "Add to my shortlist"; None where the page offers none."""
     target_role = form.query.target_role
     other_role = Role.MENTEE if target_role == Role.MENTOR else Role.MENTOR
     also_other = Enrollment.objects.enrolled().filter(user_id=OuterRef("pk"), role=other_role)
@@ -371,6 +374,7 @@ def result_rows(results, form, program):
                 "open_places": places,
                 "capacity": hit.capacity if places is not None else None,
                 "pending": pending.get(profile.user_id),
+                "shortlist": None if shortlist is None else card_state(shortlist, hit.user_id),
                 "places": None
                 if places is None
                 else (

@@ -28,6 +28,7 @@ from mentoring.models import (
     RelationshipStatus,
     RequestStatus,
     Role,
+    ShortlistEntry,
     new_feed_token,
 )
 from mentoring.services import errors, relationships, requests
@@ -107,6 +108,8 @@ def overview(request):
             reverse=True,
         ),
         "past_requests": past_requests,
+        "shortlisted": ShortlistEntry.objects.filter(mentee=me).count(),
+        "shortlist_most": ShortlistEntry.MAX_SHORTLIST,
     }
     feed, _ = CalendarFeed.objects.get_or_create(user=me)
     context["feed_url"] = request.build_absolute_uri(reverse("mentoring:feed", args=[feed.token]))

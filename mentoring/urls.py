@@ -1,7 +1,7 @@
 from django.urls import path
 
 import mentormatch.converters  # noqa: F401  (registers <id:…>, <role:…> and the others)
-from mentoring import relationship_views, views
+from mentoring import relationship_views, shortlist_views, views
 
 app_name = "mentoring"
 
@@ -26,6 +26,10 @@ urlpatterns = [
     path("relationships/<id:pk>/complete/", relationship_views.complete, name="complete"),
     path("find-a-mentor/", views.find, {"target_role": "mentor"}, name="find_mentor"),
     path("find-a-mentee/", views.find, {"target_role": "mentee"}, name="find_mentee"),
+    path("shortlist/", shortlist_views.overview, name="shortlist"),
+    path("shortlist/add/<id:mentor_id>/", shortlist_views.add, name="shortlist_add"),
+    path("shortlist/<id:mentor_id>/remove/", shortlist_views.remove, name="shortlist_remove"),
+    path("shortlist/<id:mentor_id>/move/", shortlist_views.move, name="shortlist_move"),
     path("enroll/<role:role>/", views.enroll, name="enroll"),
     path("enroll/<role:role>/status/", views.participation, name="participation"),
     path("enroll/<role:role>/withdraw/", views.withdraw, name="withdraw"),

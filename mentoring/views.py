@@ -14,6 +14,7 @@ from mentoring.forms import EnrollmentForm, ParticipationForm
 from mentoring.models import Enrollment, ProgramSettings, Role
 from mentoring.services import enrollment as enrollment_service
 from mentoring.services import errors
+from mentoring.services.shortlist import shortlisted_mentor_ids
 
 SORT_CHOICES = [
     ("best", "Best match"),
@@ -146,7 +147,13 @@ def find(request, target_role):
     context |= {
         "form": form,
         "results": results,
-        "rows": find_params.result_rows(results, form, program),
+        # The searcher's shortlist, read once for the page: each mentor card shows its state.
+        "rows": find_params.result_rows(
+            results,
+            form,
+            program,
+            shortlist=shortlisted_mentor_ids(request.user) if target_role == Role.MENTOR else None,
+        ),
         "relaxation": found.relaxation,
         "page_query": form.page_query,
         "sort_choices": SORT_CHOICES,

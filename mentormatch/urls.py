@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("mentoring.urls")),
     path("notifications/", include("notifications.urls")),
+    path("staff/rounds/", include("cohorts.urls")),
     path("staff/", include("program.urls")),
     path("api/v1/", api.urls),
     path("", include("integrations.urls")),

@@ -17,6 +17,8 @@ class StaffAction(models.Model):
         IMPORT = "import", "Imported members"
         DEACTIVATE = "deactivate", "Deactivated a lapsed member"
         REACTIVATE = "reactivate", "Reactivated a member"
+        ROUND = "round", "Changed a matching round"
+        PUBLISH = "publish", "Published a matching round"
 
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -48,6 +50,8 @@ class StaffAction(models.Model):
                         "import",
                         "deactivate",
                         "reactivate",
+                        "round",
+                        "publish",
                     ]
                 ),
                 name="staff_action_kind_valid",

@@ -196,6 +196,24 @@ class World:
         update_profile(self.mentor.profile, fields={}, photo=process_photo(upload))
         return self.mentor
 
+    # Issue 16: B (matching rounds). A round staff opened, with a decision on a pair of its pool.
+    @cached_property
+    def matching_round(self):
+        from cohorts.services import open_round
+
+        return open_round(self.staff, name="Spring 2027")
+
+    @cached_property
+    def round_decision(self):
+        from cohorts.services import forbid_pair
+
+        return forbid_pair(
+            self.matching_round.pk,
+            self.staff,
+            mentee_id=self.requester.pk,
+            mentor_id=self.mentor.pk,
+        )
+
     def email_key(self) -> str:
         address = EmailAddress.objects.get(user=self.outsider)
         return EmailConfirmationHMAC(address).key
@@ -294,6 +312,13 @@ def api_token(user, scope) -> int:
 
     found = ApiToken.objects.live().filter(user=user, scopes=[scope]).first()
     return (found or create_token(user, name="Matrix", scopes=[scope])[0]).pk
+
+
+# Issue 16: C (a mentee's shortlist). The mentor, on the mentee's shortlist.
+def shortlisted_mentor(world) -> int:
+    from mentoring.services.shortlist import add_to_shortlist
+
+    return add_to_shortlist(world.mentee, world.mentor).mentor_id
 
 
 MATRIX: dict[str, Entry] = {
@@ -480,6 +505,22 @@ MATRIX: dict[str, Entry] = {
     "mentoring:new_feed_link": members_only(
         lambda w: "/calendar/new-link/", 405, post={}, post_outsider=redirect("/relationships/")
     ),
+    # Issue 16: C (a mentee's shortlist): the signed-in member's own; the actions take POST only.
+    "mentoring:shortlist": members_only(lambda w: "/shortlist/"),
+    # The outsider is enrolled as nothing: refused with a message, back to My shortlist.
+    "mentoring:shortlist_add": members_only(
+        lambda w: f"/shortlist/add/{w.mentor.pk}/",
+        405,
+        post={},
+        post_outsider=redirect("/shortlist/"),
+    ),
+    # The mentee's entry: the outsider's own shortlist does not hold it (404).
+    "mentoring:shortlist_remove": members_only(
+        lambda w: f"/shortlist/{shortlisted_mentor(w)}/remove/", 405, post={}
+    ),
+    "mentoring:shortlist_move": members_only(
+        lambda w: f"/shortlist/{shortlisted_mentor(w)}/move/", 405, post={"direction": "down"}
+    ),
     # notifications: the signed link is the proof (RFC 8058 one-click), so anyone may open it.
     "notifications:preferences": members_only(lambda w: "/notifications/preferences/"),
     "notifications:unsubscribe": everyone(
@@ -528,6 +569,35 @@ MATRIX: dict[str, Entry] = {
     "program:email_reset": staff_only(
         lambda w: "/staff/emails/request_received/reset/", 405, post={}
     ),
+    # Issue 16: B (matching rounds)
+    "cohorts:rounds": staff_only(lambda w: "/staff/rounds/", post={"name": "Autumn 2027"}),
+    "cohorts:round": staff_only(lambda w: f"/staff/rounds/{w.matching_round.pk}/"),
+    "cohorts:parameters": staff_only(
+        lambda w: f"/staff/rounds/{w.matching_round.pk}/parameters/",
+        405,
+        post={"name": "Renamed", "shortlist_bonus": "5"},
+    ),
+    "cohorts:run": staff_only(lambda w: f"/staff/rounds/{w.matching_round.pk}/run/", 405, post={}),
+    "cohorts:progress": staff_only(lambda w: f"/staff/rounds/{w.matching_round.pk}/progress/"),
+    "cohorts:fix": staff_only(
+        lambda w: f"/staff/rounds/{w.matching_round.pk}/fix/",
+        405,
+        post=lambda w: {"mentee": w.requester.pk, "mentor": w.mentor.pk},
+    ),
+    "cohorts:forbid": staff_only(
+        lambda w: f"/staff/rounds/{w.matching_round.pk}/forbid/",
+        405,
+        post=lambda w: {"mentee": w.requester.pk, "mentor": w.mentor.pk},
+    ),
+    "cohorts:remove_decision": staff_only(
+        lambda w: f"/staff/rounds/{w.matching_round.pk}/decisions/{w.round_decision.pk}/remove/",
+        405,
+        post={},
+    ),
+    "cohorts:publish": staff_only(
+        lambda w: f"/staff/rounds/{w.matching_round.pk}/publish/", post={}
+    ),
+    "cohorts:pairs_csv": staff_only(lambda w: f"/staff/rounds/{w.matching_round.pk}/pairs.csv"),
     # Issue 15: D (a member's own token). The API answers a token, never a session: 401 to
     # everyone here, or 405 where the address takes only POST/PUT. What a token may do, and that
     # refused writes change nothing, is proven in integrations/tests/test_api_me.py.
@@ -851,6 +921,7 @@ def snapshot(world: World) -> dict:
         Enrollment,
         MentoringRequest,
         Relationship,
+        ShortlistEntry,
         TimelineEntry,
     )
     from notifications.models import EmailTemplate, OutgoingEmail, Preferences
@@ -861,11 +932,17 @@ def snapshot(world: World) -> dict:
         Preferences.objects.exclude(user=world.outsider),
         Enrollment.objects.exclude(user=world.outsider),
     ]
+    from cohorts.models import MatchingRound, RoundDecision, RoundPair
+
     tables = [
+        MatchingRound.objects.all(),
+        RoundDecision.objects.all(),
+        RoundPair.objects.all(),
         MentoringRequest.objects.all(),
         Relationship.objects.all(),
         CheckIn.objects.all(),
         TimelineEntry.objects.all(),
+        ShortlistEntry.objects.all(),
         OutgoingEmail.objects.all(),
         StaffAction.objects.all(),
         ImportBatch.objects.all(),

@@ -15,3 +15,11 @@ class RequestError(MentoringError):
 
 class NotYours(RequestError):
     """The member may not act on this request or relationship (views answer 404)."""
+
+
+class ShortlistError(MentoringError):
+    """Adding to, moving on or removing from a mentee's shortlist was refused."""
+
+
+class NotOnShortlist(ShortlistError):
+    """The mentor is not on this member's shortlist (views answer 404)."""

@@ -14,12 +14,18 @@ from mentoring.models import (
     Enrollment,
     MeetingFormat,
     Outcome,
+    ProgramSettings,
     Relationship,
     RelationshipStatus,
     Rhythm,
     Role,
 )
 from mentoring.services.errors import NotYours, RequestError
+from mentoring.services.requests import (
+    _begin_relationship,
+    _check_open_place,
+    _locked_mentor_enrollment,
+)
 from mentoring.timeline import record
 
 
@@ -202,3 +208,27 @@ def end_relationship(relationship_id: int, staff, *, reason: str) -> Relationshi
             member, f"ended your mentoring relationship with {partner.profile.full_name}", reason
         )
     return relationship
+
+
+@transaction.atomic
+def start_relationship(staff, *, mentor, mentee, note: str) -> Relationship:
+    """Program staff start an active relationship directly (a published matching round), as
+    accepting a request does: the mentor's open place checked under the row lock, both still taking
+    part, the program's default plan; program staff on the timeline with `note`; both emailed."""
+    program = ProgramSettings.current()
+    mentor_enrollment = _locked_mentor_enrollment(mentor.pk, program)
+    sides = ((mentor, mentor_enrollment, Role.MENTOR), (mentee, None, Role.MENTEE))
+    for member, enrollment, role in sides:
+        enrollment = enrollment or Enrollment.objects.filter(user=member, role=role).first()
+        if enrollment is None or not enrollment.is_participating():
+            raise RequestError(
+                f"{member.profile.full_name} is not taking part as a "
+                f"{program.role_label(role).lower()} at the moment."
+            )
+    if Relationship.objects.active().filter(mentor=mentor, mentee=mentee).exists():
+        raise RequestError(
+            f"{mentee.profile.full_name} and {mentor.profile.full_name} are already in a "
+            "mentoring relationship together."
+        )
+    _check_open_place(mentor_enrollment, program)
+    return _begin_relationship(mentor_enrollment, mentee.pk, program, actor=staff, note=note)

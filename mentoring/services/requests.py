@@ -67,15 +67,7 @@ def send_request(requester, recipient, *, recipient_role: str, message: str = ""
     mentor, mentee = (
         (recipient, requester) if recipient_role == Role.MENTOR else (requester, recipient)
     )
-    if MentoringRequest.objects.filter(
-        mentor=mentor, mentee=mentee, status=RequestStatus.PENDING
-    ).exists():
-        raise RequestError("A request between the two of you is already waiting for an answer.")
-    if Relationship.objects.active().filter(mentor=mentor, mentee=mentee).exists():
-        raise RequestError("You are already in a mentoring relationship together.")
-    mentor_enrollment = Enrollment.objects.get(user=mentor, role=Role.MENTOR)
-    if mentor_enrollment.open_places() == 0:
-        raise RequestError(f"This {program.mentor_label.lower()} has no open place at the moment.")
+    _check_pair_may_start(mentor, mentee, program, between="the two of you")
     waiting = MentoringRequest.objects.filter(
         requester=requester, status=RequestStatus.PENDING
     ).count()
@@ -84,6 +76,38 @@ def send_request(requester, recipient, *, recipient_role: str, message: str = ""
             f"You already have {waiting} requests waiting for an answer, the most the program allows. "
             "Withdraw one or wait for an answer."
         )
+    request = _create_request(
+        requester,
+        recipient,
+        mentor=mentor,
+        mentee=mentee,
+        message=message,
+        goals=goals,
+        actor=requester,
+        between="the two of you",
+    )
+    emails.request_received(request)
+    return request
+
+
+def _check_pair_may_start(mentor, mentee, program, *, between: str) -> None:
+    """What a new request between `mentor` and `mentee` needs of the pair: none already waiting,
+    not already together, and an open place with the mentor. `between` names the two in the
+    message: "the two of you" to a member, their names to staff."""
+    if MentoringRequest.objects.filter(
+        mentor=mentor, mentee=mentee, status=RequestStatus.PENDING
+    ).exists():
+        raise RequestError(f"A request between {between} is already waiting for an answer.")
+    if Relationship.objects.active().filter(mentor=mentor, mentee=mentee).exists():
+        who = "You are" if between == "the two of you" else f"{between} are"
+        raise RequestError(f"{who} already in a mentoring relationship together.")
+    mentor_enrollment = Enrollment.objects.get(user=mentor, role=Role.MENTOR)
+    if mentor_enrollment.open_places() == 0:
+        raise RequestError(f"This {program.mentor_label.lower()} has no open place at the moment.")
+
+
+def _create_request(requester, recipient, *, mentor, mentee, message, goals, actor, between):
+    """The pending request and its timeline row (the emails are the caller's)."""
     try:
         with transaction.atomic():
             request = MentoringRequest.objects.create(
@@ -97,10 +121,49 @@ def send_request(requester, recipient, *, recipient_role: str, message: str = ""
     except IntegrityError:
         # A double submission (or the other member asking at the same moment) got there first.
         raise RequestError(
-            "A request between the two of you is already waiting for an answer."
+            f"A request between {between} is already waiting for an answer."
         ) from None
-    record(actor=requester, request=request, to_state=RequestStatus.PENDING)
+    record(actor=actor, request=request, to_state=RequestStatus.PENDING)
+    return request
+
+
+@transaction.atomic
+def propose_request(staff, *, mentor, mentee, note: str) -> MentoringRequest:
+    """A request from `mentee` to `mentor` proposed by the program (a published matching round):
+    send_request's checks but the mentee's open-request limit, program staff on the timeline. The
+    mentor gets the usual new-request email, the mentee one saying who, why, and that they may
+    withdraw it."""
+    program = ProgramSettings.current()
+    mentee_label, mentor_label = program.mentee_label.lower(), program.mentor_label.lower()
+    # The same lock send_request takes on the requester's enrollment.
+    mentee_enrollment = (
+        Enrollment.objects.enrolled()
+        .select_for_update()
+        .filter(user=mentee, role=Role.MENTEE)
+        .first()
+    )
+    if mentee_enrollment is None or not mentee_enrollment.is_participating():
+        raise RequestError(
+            f"{mentee.profile.full_name} is not taking part as a {mentee_label} at the moment."
+        )
+    if not Enrollment.objects.participating().filter(user=mentor, role=Role.MENTOR).exists():
+        raise RequestError(
+            f"{mentor.profile.full_name} is not taking {mentor_label} requests at the moment."
+        )
+    between = f"{mentee.profile.full_name} and {mentor.profile.full_name}"
+    _check_pair_may_start(mentor, mentee, program, between=between)
+    request = _create_request(
+        mentee,
+        mentor,
+        mentor=mentor,
+        mentee=mentee,
+        message=note,
+        goals="",
+        actor=staff,
+        between=between,
+    )
     emails.request_received(request)
+    emails.request_proposed(request)
     return request
 
 
@@ -126,36 +189,14 @@ def accept_request(request_id: int, by, *, staff=None, staff_reason: str = "") -
         raise RequestError(
             f"This request was {request.get_status_display().lower()} and can no longer be accepted."
         )
-    # A row lock: two accepts must not both see a free place.
-    mentor_enrollment = (
-        Enrollment.objects.select_for_update()
-        .filter(user=request.mentor_id, role=Role.MENTOR)
-        .first()
-    )
     program = ProgramSettings.current()
-    if mentor_enrollment is None or mentor_enrollment.is_withdrawn:
-        raise RequestError(f"The {program.mentor_label.lower()} is no longer enrolled.")
+    mentor_enrollment = _locked_mentor_enrollment(request.mentor_id, program)
     _check_still_taking_part(request, program)
-    # Counted after the lock is held: a count read with the lock could predate the other accept.
-    if mentor_enrollment.open_places() == 0:
-        raise RequestError(
-            f"No open place: the {program.mentor_label.lower()} already mentors "
-            f"{mentor_enrollment.max_mentees} {program.mentee_label_plural.lower()}. Raise the limit on "
-            "Mentor Status or complete a relationship first."
-        )
+    _check_open_place(mentor_enrollment, program)
     now = timezone.now()
     request.status = RequestStatus.ACCEPTED
     request.answered_at = now
     request.save(update_fields=["status", "answered_at"])
-    relationship = Relationship.objects.create(
-        mentor_id=request.mentor_id,
-        mentee_id=request.mentee_id,
-        request=request,
-        started_at=now,
-        rhythm=program.default_rhythm,
-        planned_months=program.default_length_months,
-        goals=request.goals,
-    )
     record(
         actor=staff or by,
         request=request,
@@ -164,15 +205,55 @@ def accept_request(request_id: int, by, *, staff=None, staff_reason: str = "") -
         note=why,
         note_for=by if staff else None,
     )
-    record(actor=staff or by, relationship=relationship, to_state=RelationshipStatus.ACTIVE)
-    emails.relationship_started(relationship)
+    relationship = _begin_relationship(
+        mentor_enrollment, request.mentee_id, program, actor=staff or by, request=request, now=now
+    )
     if staff:
         emails.staff_acted(
             by,
             f"accepted the request from {request.requester.profile.full_name} on your behalf",
             staff_reason,
         )
-    # The mentor's open places changed: the search index catches up by this timestamp.
+    return relationship
+
+
+def _locked_mentor_enrollment(mentor_id, program) -> Enrollment:
+    # A row lock: two accepts must not both see a free place.
+    mentor_enrollment = (
+        Enrollment.objects.select_for_update().filter(user=mentor_id, role=Role.MENTOR).first()
+    )
+    if mentor_enrollment is None or mentor_enrollment.is_withdrawn:
+        raise RequestError(f"The {program.mentor_label.lower()} is no longer enrolled.")
+    return mentor_enrollment
+
+
+def _check_open_place(mentor_enrollment, program) -> None:
+    # Counted after the lock is held: a count read with the lock could predate the other accept.
+    if mentor_enrollment.open_places() == 0:
+        raise RequestError(
+            f"No open place: the {program.mentor_label.lower()} already mentors "
+            f"{mentor_enrollment.max_mentees} {program.mentee_label_plural.lower()}. Raise the limit on "
+            "Mentor Status or complete a relationship first."
+        )
+
+
+def _begin_relationship(
+    mentor_enrollment, mentee_id, program, *, actor, request=None, now=None, note=""
+):
+    """The active relationship with the program's default plan, on the timeline, both members
+    emailed; the mentor's open places changed, so the search index catches up by the timestamp."""
+    now = now or timezone.now()
+    relationship = Relationship.objects.create(
+        mentor_id=mentor_enrollment.user_id,
+        mentee_id=mentee_id,
+        request=request,
+        started_at=now,
+        rhythm=program.default_rhythm,
+        planned_months=program.default_length_months,
+        goals=request.goals if request else "",
+    )
+    record(actor=actor, relationship=relationship, to_state=RelationshipStatus.ACTIVE, note=note)
+    emails.relationship_started(relationship)
     Enrollment.objects.filter(pk=mentor_enrollment.pk).update(updated_at=now)
     return relationship
 

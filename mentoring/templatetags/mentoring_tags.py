@@ -74,13 +74,62 @@ def request_badge(action):
     )
 
 
-@register.simple_tag
-def result_rows(rows, target_role, target_label):
+def shortlist_button(row_shortlist, mentor_id, name, *, csrf_token, next_url, error=""):
+    """A mentor's card on Find a Mentor, for a searcher enrolled as a mentee: "Add to my
+    shortlist", or "On your shortlist (2 of 5) · Remove". A POST form that works without
+    JavaScript (the view redirects to `next_url`); with htmx it swaps itself for the new state,
+    which mentoring.shortlist_views renders with this same function. `row_shortlist` is
+    {"rank": the mentor's rank or None, "count": how many the shortlist holds, "max": its size}."""
+    rank, count, most = row_shortlist["rank"], row_shortlist["count"], row_shortlist["max"]
+    who = escape(name)
+    hidden = (
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(csrf_token))}">'
+        f'<input type="hidden" name="next" value="{escape(next_url)}">'
+    )
+    swap = 'hx-target="closest .shortlist-action" hx-swap="outerHTML"'
+    alert = f'<p class="shortlist-error" role="alert">{escape(error)}</p>' if error else ""
+    if rank:
+        url = reverse("mentoring:shortlist_remove", args=[mentor_id])
+        body = (
+            f'<form method="post" action="{url}" hx-post="{url}" {swap}>{hidden}'
+            f'<p class="on-shortlist">On your shortlist ({rank} of {most}) · '
+            f'<button type="submit" class="link-button" '
+            f'aria-label="Remove {who} from your shortlist">Remove</button></p></form>'
+        )
+    elif count >= most:
+        body = (
+            f'<p class="muted on-shortlist">Your shortlist is full ({count} of {most}) · '
+            f'<a href="{reverse("mentoring:shortlist")}">Change it</a></p>'
+        )
+    else:
+        url = reverse("mentoring:shortlist_add", args=[mentor_id])
+        body = (
+            f'<form method="post" action="{url}" hx-post="{url}" {swap}>{hidden}'
+            f'<button type="submit" class="button button-secondary button-small" '
+            f'aria-label="Add to my shortlist: {who}">Add to my shortlist</button></form>'
+        )
+    return f'<div class="shortlist-action">{alert}{body}</div>'
+
+
+@register.simple_tag(takes_context=True)
+def result_rows(context, rows, target_role, target_label):
     """The result list's rows (prepared by views.result_rows), each with the badge under the
-    photo."""
+    photo, and the shortlist's button where the row offers one."""
     request_url = reverse("mentoring:send_request", args=[target_role, 987654321])
+    request = context.get("request")
+    next_url = request.get_full_path() if request else ""
+    csrf_token = context.get("csrf_token", "")
     parts = []
     for row in rows:
+        shortlist = ""
+        if row.get("shortlist"):
+            shortlist = shortlist_button(
+                row["shortlist"],
+                row["profile"].user_id,
+                row["name"],
+                csrf_token=csrf_token,
+                next_url=next_url,
+            )
         href = request_url.replace("987654321", str(row["profile"].user_id))
         action = badge(
             target_role, target_label, row["name"], href if row["has_place"] else "", row["pending"]
@@ -95,7 +144,7 @@ def result_rows(rows, target_role, target_label):
             f'<li class="result"><div class="result-photo">{avatar(row["profile"], "thumb", True)}{action}</div>'
             f'<div class="result-body"><a class="member-name" href="{escape(row["url"])}">{escape(row["name"])}</a>'
             f'{ribbons(row["ribbons"])}<div class="muted">{escape(row["subtitle"])}</div>{location}'
-            f'<p class="explanation">{escape(row["explanation"])}</p>{places}</div>'
+            f'<p class="explanation">{escape(row["explanation"])}</p>{places}{shortlist}</div>'
             # The score is a percentage of what the searcher asked for (mentoring/matching.py).
             f'<div class="score" aria-label="{row["score"]} % match">'
             f'<span class="score-number">{row["score"]}<span class="score-unit">&nbsp;%</span></span>'

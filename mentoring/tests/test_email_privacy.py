@@ -29,6 +29,7 @@ from mentoring.services.requests import (
     accept_request,
     decline_request,
     expire_request,
+    propose_request,
     send_request,
     withdraw_request,
 )
@@ -221,6 +222,8 @@ def send_every_email(maria, david, outsider, staff) -> None:
     withdraw_request(request.pk, maria)  # request_withdrawn
     decline_request(ask(maria, david).pk, david, reason="no_time", note="Ask me in June.")
     expire_request(ask(maria, david).pk)  # request_expired
+    proposed = propose_request(staff, mentor=david, mentee=maria, note="A matching round")
+    withdraw_request(proposed.pk, maria)  # request_proposed (cohort matching, issue 16)
     relationship = partners(maria, david)  # relationship_started
     remind_check_ins(later(40))  # check_in_reminder
     remind_planned_ends(later(200))  # planned_end

@@ -171,6 +171,40 @@ def api_tokens(world, url):
     return url
 
 
+# Issue 16: C (a mentee's shortlist), with two mentors on it.
+def shortlist_page(world):
+    from mentoring.services.shortlist import add_to_shortlist
+
+    for mentor in (world.ana, world.mentor):
+        add_to_shortlist(world.mentee, mentor)
+    return "/shortlist/"
+
+
+# Issue 16: B (matching rounds). A round with a long name, run (the worker's task, called here), with
+# a forbidden pair among its decisions.
+def round_page(world, which=""):
+    from cohorts import services
+    from cohorts.models import MatchingRound
+    from cohorts.tasks import run_round_task
+
+    found = MatchingRound.objects.first()
+    if found is None:
+        name = "Spring 2027 cohort of the Riverside supply-chain leadership programme"
+        found = services.open_round(world.staff, name=name)
+        services.forbid_pair(
+            found.pk, world.staff, mentee_id=found_mentee(), mentor_id=world.ana.pk
+        )
+        services.run_round(found.pk, world.staff)
+        run_round_task.call(found.pk)
+    return f"/staff/rounds/{found.pk}/{which}" if which is not None else "/staff/rounds/"
+
+
+def found_mentee() -> int:
+    from members.models import User
+
+    return User.objects.get(email="rui@example.com").pk
+
+
 WALK = [
     ("anonymous", "home", lambda w: "/"),
     ("anonymous", "account_login", lambda w: "/accounts/login/"),
@@ -239,6 +273,9 @@ WALK = [
     ("staff", "program:import_batch", lambda w: f"/staff/import/{w.batch.pk}/"),
     ("staff", "program:emails", lambda w: "/staff/emails/"),
     ("staff", "program:email_edit", lambda w: "/staff/emails/request_received/"),
+    ("staff", "cohorts:rounds", lambda w: round_page(w, None)),
+    ("staff", "cohorts:round", lambda w: round_page(w)),
+    ("staff", "cohorts:publish", lambda w: round_page(w, "publish/")),
     # Issue 15: B (API tokens): with a token made and one revoked in each list.
     ("staff", "integrations:staff_tokens", lambda w: api_tokens(w, "/staff/integrations/")),
     ("mentee", "integrations:member_tokens", lambda w: api_tokens(w, "/account/api-tokens/")),
@@ -250,6 +287,8 @@ WALK = [
     ("mentee", "mfa_index", lambda w: "/accounts/2fa/"),
     ("mentee", "mfa_activate_totp", lambda w: "/accounts/2fa/totp/activate/"),
     ("mentee", "socialaccount_connections", lambda w: "/accounts/3rdparty/"),
+    # Issue 16: C (a mentee's shortlist)
+    ("mentee", "mentoring:shortlist", shortlist_page),
     ("anonymous", "socialaccount_login_cancelled", lambda w: "/accounts/3rdparty/login/cancelled/"),
 ]
 
@@ -274,6 +313,14 @@ NOT_PAGES = {
     "program:resend": "POST only (a form on Sent emails)",
     "program:import_run": "POST only (a form on the import page)",
     "program:email_reset": "POST only (a form on the email template page)",
+    # Issue 16: B (matching rounds)
+    "cohorts:pairs_csv": "a CSV download",
+    "cohorts:progress": "an htmx fragment, shown inside the round page",
+    "cohorts:parameters": "POST only (a form on the round page)",
+    "cohorts:run": "POST only (a form on the round page)",
+    "cohorts:fix": "POST only (a button on the round page)",
+    "cohorts:forbid": "POST only (a button on the round page)",
+    "cohorts:remove_decision": "POST only (a button on the round page)",
     "account_set_password": "redirects to Change password (every member here has one)",
     "account_confirm_login_code": "redirects: sign-in by code is off",
     "account_confirm_reauthentication_code": "redirects without a code requested first",
@@ -288,6 +335,10 @@ NOT_PAGES = {
     "integrations:webhook_rotate": "POST only (a form on the webhook page; its answer is that page)",
     "integrations:webhook_delete": "POST only (a form on the webhook page)",
     "integrations:webhook_resend": "POST only (a form in the webhook's delivery log)",
+    # Issue 16: C (a mentee's shortlist)
+    "mentoring:shortlist_add": "POST only (a form on Find a Mentor's cards)",
+    "mentoring:shortlist_remove": "POST only (a form on Find a Mentor's cards and My shortlist)",
+    "mentoring:shortlist_move": "POST only (a form on My shortlist)",
     # Issue 15: A (single sign-on, staff MFA)
     "mfa_authenticate": "redirects without a sign-in halfway (tests/browser/test_sso.py walks it)",
     "mfa_reauthenticate": "redirects to the password's reauthentication without an authenticator",

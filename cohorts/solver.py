@@ -25,7 +25,9 @@ candidate the pruning left out; it is added and the pruned problem solved again.
 still bound the optimum, and the result says how far from it the answer can be at most.
 """
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +38,9 @@ from cohorts.scoring import NOT_ALLOWED
 NO_ELIGIBLE_MENTOR = "no_eligible_mentor"
 PLACES_TAKEN = "places_taken"
 CANDIDATES_PER_MENTEE = 8  # each mentee's best mentors given to the solver at first
-ADDED_PER_ROUND = 8  # per mentee whose prices fail, the most violating pairs added
+ADDED_PER_ROUND = 8  # per mentee whose prices fail, the most violating pairs added (at least)
+ADDED_PER_ROUND_TOTAL = 100_000  # ... or more each when few mentees fail, up to
+MAX_ADDED_PER_MENTEE = 256
 MAX_ROUNDS = 30
 CHUNK_ELEMENTS = 4_000_000  # rows × columns per slice of the score matrix (int32: 16 MB)
 
@@ -138,22 +142,36 @@ def _row_slices(scores, rows):
             yield chunk_rows, scores[chunk_rows]
 
 
+def _each_slice(scores, rows, work):
+    """work(rows of the slice, its scores) for every slice, on as many threads as cores: numpy
+    lets go of the GIL inside its loops. The results in slice order."""
+    slices = list(_row_slices(scores, rows))
+    if len(slices) < 2:
+        return [work(*piece) for piece in slices]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(lambda piece: work(*piece), slices))
+
+
 def _best_candidates(scores, rows, places, k):
     """(rows, columns) of each free mentee's k best allowed mentors that have a place."""
-    n, m = scores.shape
-    out_r, out_c = [], []
+    m = scores.shape[1]
     no_place = places == 0
     k = min(k, m)
-    for chunk_rows, block in _row_slices(scores, rows):
+
+    def best(chunk_rows, block):
         rankable = _RANKABLE[block]
         rankable[:, no_place] = 0
         top = np.argpartition(rankable, m - k, axis=1)[:, m - k :]
         keep = np.take_along_axis(rankable, top, axis=1) > 0
-        out_r.append(np.repeat(chunk_rows, k)[keep.ravel()])
-        out_c.append(top[keep])
-    if not out_r:
+        return np.repeat(chunk_rows, k)[keep.ravel()], top[keep]
+
+    found = _each_slice(scores, rows, best)
+    if not found:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(out_r).astype(np.int64), np.concatenate(out_c).astype(np.int64)
+    return (
+        np.concatenate([r for r, _ in found]).astype(np.int64),
+        np.concatenate([c for _, c in found]).astype(np.int64),
+    )
 
 
 class _Pruned:
@@ -263,22 +281,37 @@ def _violations(scores, free_rows_idx, places, u, v, big, pruned: "_Pruned", per
     # weight' - v_j - u_i = score + (big - v_j) - u_i; the bonus pairs are all candidates already.
     # Prices are below 2 × big (a few million), so int32 holds every sum.
     offset = np.where(places > 0, big - v, _NEVER).astype(np.int32)
-    for rows, block in _row_slices(scores, free_rows_idx):
+
+    def slack_of(rows, block):
         slack = _AS_INT32[block]
         slack += offset
         slack -= u[rows, None].astype(np.int32)
-        worst = slack.max(axis=1)
-        bad = worst > 0
-        if not bad.any():
-            continue
-        raise_by[rows[bad]] = worst[bad]
-        bad_rows = rows[bad]
-        block_bad = slack[bad]
-        k = min(per_row, m)
-        top = np.argpartition(block_bad, m - k, axis=1)[:, m - k :]
-        positive = np.take_along_axis(block_bad, top, axis=1) > 0
-        add_r.append(np.repeat(bad_rows, k)[positive.ravel()])
-        add_c.append(top[positive])
+        return slack
+
+    def worst(rows, block):
+        return slack_of(rows, block).max(axis=1)
+
+    for rows, found in zip(
+        [rows for rows, _ in _row_slices(scores, free_rows_idx)],
+        _each_slice(scores, free_rows_idx, worst),
+        strict=True,
+    ):
+        raise_by[rows] = np.maximum(found, 0)
+    bad_rows = np.flatnonzero(raise_by)
+    if not len(bad_rows):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), raise_by
+    # Few mentees left to fix: take more of each one's pairs, so fewer solver runs are needed.
+    k = int(min(m, max(per_row, min(MAX_ADDED_PER_MENTEE, ADDED_PER_ROUND_TOTAL // len(bad_rows)))))
+
+    def most_violating(rows, block):
+        slack = slack_of(rows, block)
+        top = np.argpartition(slack, m - k, axis=1)[:, m - k :]
+        positive = np.take_along_axis(slack, top, axis=1) > 0
+        return np.repeat(rows, k)[positive.ravel()], top[positive]
+
+    for rows, cols in _each_slice(scores, bad_rows, most_violating):
+        add_r.append(rows)
+        add_c.append(cols)
     if add_r:
         rows = np.concatenate(add_r).astype(np.int64)
         cols = np.concatenate(add_c).astype(np.int64)

@@ -107,12 +107,15 @@ def assert_feasible(problem: Problem, result: solver.Solution):
 def pruned_hard(candidates=1, added=1):
     """The solver given only each mentee's single best mentor at first, one more pair per round:
     every other pair must come from the certificate's check."""
-    saved = solver.CANDIDATES_PER_MENTEE, solver.ADDED_PER_ROUND
-    solver.CANDIDATES_PER_MENTEE, solver.ADDED_PER_ROUND = candidates, added
+    names = ("CANDIDATES_PER_MENTEE", "ADDED_PER_ROUND", "ADDED_PER_ROUND_TOTAL")
+    saved = [getattr(solver, name) for name in names]
+    for name, value in zip(names, (candidates, added, added), strict=True):
+        setattr(solver, name, value)
     try:
         yield
     finally:
-        solver.CANDIDATES_PER_MENTEE, solver.ADDED_PER_ROUND = saved
+        for name, value in zip(names, saved, strict=True):
+            setattr(solver, name, value)
 
 
 @settings(max_examples=300, deadline=None)

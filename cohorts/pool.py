@@ -11,6 +11,8 @@ themselves and staff's forbids are forbidden; staff's fixes are fixed.
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from mentoring.find import criteria_for
 from mentoring.matching import CategoryRule
 from mentoring.models import (
@@ -94,12 +96,15 @@ def places_in_round(open_places: int, places_per_mentor: int | None) -> int:
 def choices_of(enrollment_ids, category_of) -> dict[int, dict[int, set[int]]]:
     """Each enrollment's chosen active options, by category: {enrollment id: {category: {option}}}."""
     chosen: dict[int, dict[int, set[int]]] = {pk: {} for pk in enrollment_ids}
-    rows = EnrollmentChoice.objects.filter(enrollment_id__in=list(enrollment_ids)).values_list(
-        "enrollment_id", "option_id"
-    )
+    # The pool's enrollments by subquery, not a list of ids: SQLite takes at most 32,766
+    # parameters in one statement, fewer than a large pool's ids.
+    rows = EnrollmentChoice.objects.filter(
+        Q(enrollment_id__in=mentee_enrollments().values("pk"))
+        | Q(enrollment_id__in=mentor_enrollments().values("pk"))
+    ).values_list("enrollment_id", "option_id")
     for enrollment_id, option_id in rows.iterator(chunk_size=10_000):
         category = category_of.get(option_id)
-        if category is not None:
+        if category is not None and enrollment_id in chosen:
             chosen[enrollment_id].setdefault(category, set()).add(option_id)
     return chosen
 
@@ -135,7 +140,8 @@ def build_pool(matching_round) -> Pool:
         return None if i is None or j is None else (i, j)
 
     if matching_round.shortlist_bonus:
-        shortlisted = ShortlistEntry.objects.filter(mentee_id__in=pool.mentee_ids).values_list(
+        in_pool = mentee_enrollments().values("user_id")
+        shortlisted = ShortlistEntry.objects.filter(mentee_id__in=in_pool).values_list(
             "mentee_id", "mentor_id"
         )
         for mentee_id, mentor_id in shortlisted.iterator(chunk_size=10_000):
@@ -147,7 +153,8 @@ def build_pool(matching_round) -> Pool:
         if user_id in col_of:
             forbidden.add((i, col_of[user_id]))
     if matching_round.not_previous_pair:
-        previous = Relationship.objects.filter(mentee_id__in=pool.mentee_ids).values_list(
+        in_pool = mentee_enrollments().values("user_id")
+        previous = Relationship.objects.filter(mentee_id__in=in_pool).values_list(
             "mentee_id", "mentor_id"
         )
         for mentee_id, mentor_id in previous.iterator(chunk_size=10_000):

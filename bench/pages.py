@@ -278,6 +278,8 @@ class BenchWorld:
             .first()
         )
         self.grace = grace.user
+        # The shortlist's and the matching round's second mentor (Ana in the test's World).
+        self.ana = self.grace
 
 
 def fill_program(mentee, mentor, staff):

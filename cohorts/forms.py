@@ -13,6 +13,7 @@ class ParametersForm(forms.ModelForm):
         model = MatchingRound
         fields = [
             "name",
+            "opt_in_only",
             "must_match",
             "other_organization",
             "not_previous_pair",

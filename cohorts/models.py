@@ -34,6 +34,12 @@ class PublishAs(models.TextChoices):
     RELATIONSHIPS = "relationships", "Active relationships"
 
 
+class MatchingRoundQuerySet(models.QuerySet):
+    def open_for_opt_in(self):
+        """Rounds mentees may join or leave now: only for those who opted in, not yet published."""
+        return self.filter(opt_in_only=True).exclude(status=RoundStatus.PUBLISHED)
+
+
 class MatchingRound(models.Model):
     name = models.CharField(max_length=120)
     status = models.CharField(max_length=10, choices=RoundStatus, default=RoundStatus.DRAFT)
@@ -42,7 +48,12 @@ class MatchingRound(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    # Parameters: the hard rules, each on or off, the shortlist bonus and the places.
+    # Parameters: who is in it, the hard rules, each on or off, the shortlist bonus and the places.
+    opt_in_only = models.BooleanField(
+        "only mentees who opted in to this round",
+        default=False,
+        help_text="Mentees join it from their Matching rounds page until it is published.",
+    )
     must_match = models.BooleanField(
         "must-match categories", default=True, help_text="Pairs share an option in each."
     )
@@ -106,6 +117,8 @@ class MatchingRound(models.Model):
         related_name="+",
     )
 
+    objects = MatchingRoundQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
@@ -152,9 +165,31 @@ class MatchingRound(models.Model):
         return self.finished_at is not None
 
     @property
+    def opted_in_count(self) -> int:
+        """How many mentees opted in to this round (whether or not they are in its pool today)."""
+        return self.opt_ins.count()
+
+    @property
     def is_editable(self) -> bool:
         """Parameters and decisions may change (not while a run is on, never once published)."""
         return self.status in (RoundStatus.DRAFT, RoundStatus.READY, RoundStatus.FAILED)
+
+
+class RoundOptIn(models.Model):
+    """A mentee who asked to be in a round open only to those who opt in (cohorts.services.opt_in)."""
+
+    round = models.ForeignKey(MatchingRound, on_delete=models.CASCADE, related_name="opt_ins")
+    mentee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    opted_in_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["round", "opted_in_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "mentee"], name="round_opt_in_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.mentee} in {self.round}"
 
 
 class RoundPair(models.Model):

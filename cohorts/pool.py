@@ -3,8 +3,9 @@
 criteria as Find a Mentor scores them (mentoring.find.criteria_for, a mentee searching mentors).
 
 Mentees: enrolled and participating, without an active relationship as mentee, in enrollment
-order (greedy's "first come"). Mentors: participating, with open places; a mentor's places in the
-round are their open places, or the round's places per mentor when that is fewer. Shortlists
+order (greedy's "first come"); in a round only for those who opted in, only those. Mentors:
+participating, with open places; a mentor's places in the round are their open places, or the
+round's places per mentor when that is fewer. Shortlists
 become the bonus; previous pairs (any relationship, when the rule is on), a member paired with
 themselves and staff's forbids are forbidden; staff's fixes are fixed.
 """
@@ -65,16 +66,23 @@ def categories() -> tuple[list[CategoryRule], dict[int, list[int]], dict[int, in
     return rules, options_by_category, category_of, labels
 
 
-def mentee_enrollments():
-    """The round's mentees: enrolled, participating, without an active mentor; first come first."""
+def mentee_enrollments(matching_round=None):
+    """The round's mentees: enrolled, participating, without an active mentor; first come first.
+    In a round only for those who opted in (MatchingRound.opt_in_only), only those of them with a
+    RoundOptIn for it. Without a round: every mentee who may be in one (and may opt in)."""
+    from cohorts.models import RoundOptIn
+
     with_mentor = Relationship.objects.active().values("mentee_id")
-    return (
+    found = (
         Enrollment.objects.enrolled()
         .participating()
         .filter(role=Role.MENTEE)
         .exclude(user_id__in=with_mentor)
-        .order_by("created_at", "pk")
     )
+    if matching_round is not None and matching_round.opt_in_only:
+        opted_in = RoundOptIn.objects.filter(round=matching_round).values("mentee_id")
+        found = found.filter(user_id__in=opted_in)
+    return found.order_by("created_at", "pk")
 
 
 def mentor_enrollments():
@@ -113,7 +121,8 @@ def build_pool(matching_round) -> Pool:
     from cohorts.models import DecisionKind
 
     rules, options, category_of, labels = categories()
-    mentees = list(mentee_enrollments().values_list("pk", "user_id", "user__profile__organization"))
+    in_pool = mentee_enrollments(matching_round)
+    mentees = list(in_pool.values_list("pk", "user_id", "user__profile__organization"))
     mentors = list(
         mentor_enrollments().values_list(
             "pk", "user_id", "user__profile__organization", "open_places"
@@ -140,10 +149,9 @@ def build_pool(matching_round) -> Pool:
         return None if i is None or j is None else (i, j)
 
     if matching_round.shortlist_bonus:
-        in_pool = mentee_enrollments().values("user_id")
-        shortlisted = ShortlistEntry.objects.filter(mentee_id__in=in_pool).values_list(
-            "mentee_id", "mentor_id"
-        )
+        shortlisted = ShortlistEntry.objects.filter(
+            mentee_id__in=in_pool.values("user_id")
+        ).values_list("mentee_id", "mentor_id")
         for mentee_id, mentor_id in shortlisted.iterator(chunk_size=10_000):
             if (at := cell(mentee_id, mentor_id)) is not None:
                 pool.bonus[at] = matching_round.shortlist_bonus
@@ -153,8 +161,7 @@ def build_pool(matching_round) -> Pool:
         if user_id in col_of:
             forbidden.add((i, col_of[user_id]))
     if matching_round.not_previous_pair:
-        in_pool = mentee_enrollments().values("user_id")
-        previous = Relationship.objects.filter(mentee_id__in=in_pool).values_list(
+        previous = Relationship.objects.filter(mentee_id__in=in_pool.values("user_id")).values_list(
             "mentee_id", "mentor_id"
         )
         for mentee_id, mentor_id in previous.iterator(chunk_size=10_000):

@@ -17,11 +17,12 @@ from cohorts.models import (
     MatchingRound,
     PublishAs,
     RoundDecision,
+    RoundOptIn,
     RoundPair,
     RoundStatus,
 )
 from cohorts.scoring import HardRules, why_not_allowed
-from mentoring.models import ProgramSettings, Relationship
+from mentoring.models import Enrollment, ProgramSettings, Relationship, Role
 from mentoring.services.errors import RequestError
 from mentoring.services.relationships import start_relationship
 from mentoring.services.requests import propose_request
@@ -34,6 +35,7 @@ class RoundError(Exception):
 
 PARAMETERS = [
     "name",
+    "opt_in_only",
     "must_match",
     "other_organization",
     "not_previous_pair",
@@ -156,7 +158,8 @@ def run_round(round_id: int, staff) -> MatchingRound:
 
 def _pair_members(matching_round, mentee_id, mentor_id):
     """The two pool enrollments, or RoundError when either is not in the round's pool."""
-    mentee = pools.mentee_enrollments().filter(user_id=mentee_id).select_related("user__profile")
+    mentee = pools.mentee_enrollments(matching_round).filter(user_id=mentee_id)
+    mentee = mentee.select_related("user__profile")
     mentor = pools.mentor_enrollments().filter(user_id=mentor_id).select_related("user__profile")
     mentee, mentor = mentee.first(), mentor.first()
     if mentee is None:
@@ -273,11 +276,12 @@ class Published:
 
 def proposal_note(matching_round, pair) -> str:
     """Why the program proposes the pair, for the request's message and the timeline."""
-    why = pair.why[0].lower() + pair.why[1:] if pair.why else "no criteria in common yet"
-    return (
-        f"Proposed by the program's matching round “{matching_round.name}” "
-        f"(match {pair.score} %: {why})"
-    )
+    proposed = f"Proposed by the program's matching round “{matching_round.name}”"
+    if not pair.score:
+        # A pair sharing no criteria (why says so): the round matches everyone it can first.
+        return f"{proposed} (no criteria in common yet)"
+    why = pair.why[0].lower() + pair.why[1:]
+    return f"{proposed} (match {pair.score} %: {why})"
 
 
 def publish_round(round_id: int, staff) -> Published:
@@ -341,3 +345,64 @@ def _publish_pair(matching_round, pair_id, staff) -> RoundPair | None:
     pair.published_at = timezone.now()
     pair.save(update_fields=["request", "relationship", "not_published", "published_at"])
     return pair
+
+
+# --- Mentees opt in to a round ---------------------------------------------------------------
+
+
+def why_not_in_rounds(member) -> str:
+    """Why the member cannot be in a matching round now, in a sentence with the program's role
+    labels ("" when they can). Whether they can is the pool's one definition
+    (pool.mentee_enrollments); the rest only says what is missing."""
+    if pools.mentee_enrollments().filter(user=member).exists():
+        return ""
+    program = ProgramSettings.current()
+    mentee, mentees = program.mentee_label, program.mentee_label_plural.lower()
+    enrollment = Enrollment.objects.enrolled().filter(user=member, role=Role.MENTEE).first()
+    if enrollment is None:
+        return f"Matching rounds are for {mentees}: enroll as a {mentee} first."
+    if Relationship.objects.active().filter(mentee=member).exists():
+        mentor = program.mentor_label.lower()
+        return (
+            f"You already have an active {mentor}: matching rounds are for {mentees} without one."
+        )
+    status = enrollment.participation_status()["text"]
+    return (
+        f"You are not taking part as a {mentee} at the moment ({status}): "
+        f"set your {mentee} status to Active first."
+    )
+
+
+def _open_for_opt_in(round_id) -> MatchingRound:
+    """The round, locked (a publish waits for the opt-in, or the opt-in sees it published), when
+    mentees may join or leave it."""
+    matching_round = _locked(round_id)
+    if matching_round.status == RoundStatus.PUBLISHED:
+        raise RoundError("This round has been published: it can no longer be joined or left.")
+    if not matching_round.opt_in_only:
+        raise RoundError("This round is not open for joining: program staff choose who is in it.")
+    return matching_round
+
+
+@transaction.atomic
+def opt_in(round_id: int, member) -> RoundOptIn:
+    """The member joins a round only for those who opted in. Already in: unchanged, no error.
+    Sends nothing: the round's publish is what emails."""
+    matching_round = _open_for_opt_in(round_id)
+    existing = RoundOptIn.objects.filter(round=matching_round, mentee=member).first()
+    if existing is not None:
+        return existing
+    why_not = why_not_in_rounds(member)
+    if why_not:
+        raise RoundError(why_not)
+    # The round's row lock orders two joins by the same member: the second finds the first.
+    return RoundOptIn.objects.create(round=matching_round, mentee=member)
+
+
+@transaction.atomic
+def opt_out(round_id: int, member) -> bool:
+    """The member leaves the round; False when they were not in it (unchanged, no error). Allowed
+    whatever the member's enrollment is now (a mentee who found a mentor meanwhile may leave)."""
+    matching_round = _open_for_opt_in(round_id)
+    deleted, _ = RoundOptIn.objects.filter(round=matching_round, mentee=member).delete()
+    return deleted > 0

@@ -48,9 +48,22 @@ def pool_preview(matching_round) -> dict:
     open_places = pools.mentor_enrollments().values_list("open_places", flat=True)
     places = [pools.places_in_round(n, matching_round.places_per_mentor) for n in open_places]
     return {
-        "mentees": pools.mentee_enrollments().count(),
+        "mentees": pools.mentee_enrollments(matching_round).count(),
         "mentors": len(places),
         "places": sum(places),
+    }
+
+
+def pool_members(matching_round) -> dict:
+    """The pool's mentees and mentors by name, for choosing a pair the result did not propose."""
+
+    def named(enrollments):
+        found = [(e.user_id, e.user.profile.full_name) for e in enrollments]
+        return sorted(found, key=lambda member: member[1].lower())
+
+    return {
+        "mentees": named(pools.mentee_enrollments(matching_round).select_related("user__profile")),
+        "mentors": named(pools.mentor_enrollments().select_related("user__profile")),
     }
 
 
@@ -70,13 +83,18 @@ def round_detail(request, pk, form=None):
         "mentee__profile", "mentor__profile", "request", "relationship"
     ).order_by("-score", "pk")
     decisions = matching_round.decisions.select_related("mentee__profile", "mentor__profile")
+    page_of_pairs = Paginator(pairs, PAIRS_PER_PAGE).get_page(request.GET.get("page"))
+    decided = {(d.mentee_id, d.mentor_id): d.get_kind_display() for d in decisions}
+    for pair in page_of_pairs:
+        # A pair staff fixed or forbade since shows that instead of its buttons.
+        pair.decision = decided.get((pair.mentee_id, pair.mentor_id), "")
     context = _progress_context(matching_round) | {
         "form": form or ParametersForm(instance=matching_round),
         "pool": pool_preview(matching_round),
-        "pairs": Paginator(pairs, PAIRS_PER_PAGE).get_page(request.GET.get("page")),
+        "pairs": page_of_pairs,
         "unmatched": matching_round.unmatched.select_related("mentee__profile")[:500],
         "decisions": decisions,
-        "fixed": {(d.mentee_id, d.mentor_id) for d in decisions if d.kind == "fix"},
+        "members": pool_members(matching_round) if matching_round.is_editable else None,
         "publishes_as": ProgramSettings.current().get_round_publishes_as_display(),
         "staff_section": "rounds",
     }

@@ -22,6 +22,7 @@ from mentoring.forms import (
 )
 from mentoring.models import (
     CalendarFeed,
+    Enrollment,
     MentoringRequest,
     ProgramSettings,
     Relationship,
@@ -109,11 +110,25 @@ def overview(request):
         ),
         "past_requests": past_requests,
         "shortlisted": ShortlistEntry.objects.filter(mentee=me).count(),
+        # The shortlist is a mentee's: a member enrolled only as a mentor is not offered one.
+        "enrolled_as_mentee": Enrollment.objects.enrolled()
+        .filter(user=me, role=Role.MENTEE)
+        .exists(),
         "shortlist_most": ShortlistEntry.MAX_SHORTLIST,
+        "rounds_to_join": _rounds_to_join(),
     }
     feed, _ = CalendarFeed.objects.get_or_create(user=me)
     context["feed_url"] = request.build_absolute_uri(reverse("mentoring:feed", args=[feed.token]))
     return render(request, "mentoring/relationships.html", context)
+
+
+def _rounds_to_join() -> bool:
+    """Whether a matching round is open for mentees to join (the link to Matching rounds)."""
+    # Imported here: cohorts builds on mentoring, and this link is the one place mentoring
+    # points back at it.
+    from cohorts.models import MatchingRound
+
+    return MatchingRound.objects.open_for_opt_in().exists()
 
 
 def _act(request, action, *args, **kwargs):

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("mentoring.urls")),
     path("notifications/", include("notifications.urls")),
     path("staff/rounds/", include("cohorts.urls")),
+    path("rounds/", include("cohorts.member_urls")),
     path("staff/", include("program.urls")),
     path("api/v1/", api.urls),
     path("", include("integrations.urls")),

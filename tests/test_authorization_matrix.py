@@ -321,6 +321,20 @@ def shortlisted_mentor(world) -> int:
     return add_to_shortlist(world.mentee, world.mentor).mentor_id
 
 
+# Issue 16: E (mentees opt in to a round). A round open to those who join, the requester (a
+# mentee without a mentor) in it.
+def opt_in_round(world) -> int:
+    from cohorts import services
+    from cohorts.models import MatchingRound
+
+    found = MatchingRound.objects.filter(opt_in_only=True).first()
+    if found is None:
+        found = services.open_round(world.staff, name="Autumn 2027")
+        services.update_parameters(found.pk, world.staff, opt_in_only=True)
+        services.opt_in(found.pk, world.requester)
+    return found.pk
+
+
 MATRIX: dict[str, Entry] = {
     "home": everyone(lambda w: "/"),
     # Load balancers and monitoring ask without signing in; the answer holds no secret.
@@ -598,6 +612,22 @@ MATRIX: dict[str, Entry] = {
         lambda w: f"/staff/rounds/{w.matching_round.pk}/publish/", post={}
     ),
     "cohorts:pairs_csv": staff_only(lambda w: f"/staff/rounds/{w.matching_round.pk}/pairs.csv"),
+    # Issue 16: E (mentees opt in to a round): each member joins or leaves for themselves. The
+    # outsider, enrolled as nothing, is refused with a message; their leave leaves the
+    # requester's place in the round alone.
+    "rounds:list": members_only(lambda w: "/rounds/"),
+    "rounds:join": members_only(
+        lambda w: f"/rounds/{opt_in_round(w)}/join/",
+        405,
+        post={},
+        post_outsider=redirect("/rounds/"),
+    ),
+    "rounds:leave": members_only(
+        lambda w: f"/rounds/{opt_in_round(w)}/leave/",
+        405,
+        post={},
+        post_outsider=redirect("/rounds/"),
+    ),
     # Issue 15: D (a member's own token). The API answers a token, never a session: 401 to
     # everyone here, or 405 where the address takes only POST/PUT. What a token may do, and that
     # refused writes change nothing, is proven in integrations/tests/test_api_me.py.
@@ -932,11 +962,12 @@ def snapshot(world: World) -> dict:
         Preferences.objects.exclude(user=world.outsider),
         Enrollment.objects.exclude(user=world.outsider),
     ]
-    from cohorts.models import MatchingRound, RoundDecision, RoundPair
+    from cohorts.models import MatchingRound, RoundDecision, RoundOptIn, RoundPair
 
     tables = [
         MatchingRound.objects.all(),
         RoundDecision.objects.all(),
+        RoundOptIn.objects.all(),
         RoundPair.objects.all(),
         MentoringRequest.objects.all(),
         Relationship.objects.all(),

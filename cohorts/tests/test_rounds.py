@@ -440,3 +440,18 @@ def test_a_proposed_request_does_not_count_against_the_mentees_own_limit(cohort,
     assert len(outcome.published) == 2
     rui_pair.refresh_from_db()
     assert rui_pair.request is not None and rui_pair.request.mentor == rui_pair.mentor
+
+
+def test_a_proposed_pair_sharing_no_criteria_says_so_instead_of_a_zero_percent_match():
+    matching_round = MatchingRound(name="Autumn")
+    sharing = services.proposal_note(matching_round, RoundPair(score=60, why="Both: Finance"))
+    nothing = services.proposal_note(
+        matching_round, RoundPair(score=0, why="No criteria in common yet")
+    )
+
+    assert (
+        sharing == "Proposed by the program's matching round “Autumn” (match 60 %: both: Finance)"
+    )
+    assert (
+        nothing == "Proposed by the program's matching round “Autumn” (no criteria in common yet)"
+    )

@@ -427,6 +427,14 @@ def test_my_relationships_links_to_my_shortlist(client, enrolled_mentee, four):
     assert '<a href="/shortlist/">My shortlist</a> (4 of 5)' in page
 
 
+def test_a_member_enrolled_only_as_a_mentor_is_not_offered_a_shortlist(client, mentors):
+    client.force_login(mentors[0])
+
+    page = client.get("/relationships/").content.decode()
+
+    assert "My shortlist" not in page
+
+
 def test_a_mentor_who_paused_stays_listed_and_is_marked(client, enrolled_mentee, four):
     pause(four[1])
     client.force_login(enrolled_mentee)

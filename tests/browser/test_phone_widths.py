@@ -200,9 +200,36 @@ def round_page(world, which=""):
 
 
 def found_mentee() -> int:
-    from members.models import User
+    """The first mentee of the round's pool (Rui here; a seeded member in bench/pages.py)."""
+    from cohorts.pool import mentee_enrollments
 
-    return User.objects.get(email="rui@example.com").pk
+    return mentee_enrollments().values_list("user_id", flat=True).first()
+
+
+# Issue 16: E (mentees opt in to a round). Two rounds open to those who join, one with a long name.
+# Maria has a mentor: her page says so, without buttons. Pat (staff) enrolls as a mentee and joins
+# the long one: a Leave button and a Join button.
+def rounds_to_join(world, member=None):
+    from cohorts import services
+    from cohorts.models import MatchingRound
+
+    opened = list(MatchingRound.objects.filter(opt_in_only=True).order_by("pk"))
+    if not opened:
+        for name in (
+            "Autumn 2027 cohort of the Riverside supply-chain leadership programme",
+            "Spring 2028",
+        ):
+            found = services.open_round(world.staff, name=name)
+            opened.append(services.update_parameters(found.pk, world.staff, opt_in_only=True))
+    if member is not None and not member.enrollments.filter(role="mentee").exists():
+        from mentoring.models import CriterionOption
+
+        negotiation = CriterionOption.objects.get(
+            category__name="Leadership Skills", label="Negotiation"
+        ).pk
+        enroll(member, "mentee", option_ids=[negotiation], statement="Learning to lead.")
+        services.opt_in(opened[0].pk, member)
+    return "/rounds/"
 
 
 WALK = [
@@ -289,6 +316,9 @@ WALK = [
     ("mentee", "socialaccount_connections", lambda w: "/accounts/3rdparty/"),
     # Issue 16: C (a mentee's shortlist)
     ("mentee", "mentoring:shortlist", shortlist_page),
+    # Issue 16: E (mentees opt in to a round)
+    ("mentee", "rounds:list", rounds_to_join),
+    ("staff", "rounds:list", lambda w: rounds_to_join(w, w.staff)),
     ("anonymous", "socialaccount_login_cancelled", lambda w: "/accounts/3rdparty/login/cancelled/"),
 ]
 
@@ -335,6 +365,9 @@ NOT_PAGES = {
     "integrations:webhook_rotate": "POST only (a form on the webhook page; its answer is that page)",
     "integrations:webhook_delete": "POST only (a form on the webhook page)",
     "integrations:webhook_resend": "POST only (a form in the webhook's delivery log)",
+    # Issue 16: E (mentees opt in to a round)
+    "rounds:join": "POST only (a button on Matching rounds)",
+    "rounds:leave": "POST only (a button on Matching rounds)",
     # Issue 16: C (a mentee's shortlist)
     "mentoring:shortlist_add": "POST only (a form on Find a Mentor's cards)",
     "mentoring:shortlist_remove": "POST only (a form on Find a Mentor's cards and My shortlist)",

@@ -29,3 +29,11 @@ class PairForm(forms.Form):
 
     mentee = forms.IntegerField(min_value=1, max_value=MAX_ID)
     mentor = forms.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class PickPairForm(forms.Form):
+    """A pair the result did not propose, named by staff: each member's full name or email (the
+    view finds them in the round's pool)."""
+
+    mentee_name = forms.CharField(label="Mentee (name or email)", max_length=254)
+    mentor_name = forms.CharField(label="Mentor (name or email)", max_length=254)

@@ -233,6 +233,8 @@ class RoundPair(models.Model):
                 name="round_pair_one_outcome",
             ),
         ]
+        # The result page's order: a page of pairs without sorting the round's thousands.
+        indexes = [models.Index(fields=["round", "-score", "id"], name="round_pair_by_score")]
 
     def __str__(self):
         return f"{self.mentee} with {self.mentor} ({self.score})"

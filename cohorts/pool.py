@@ -12,7 +12,8 @@ themselves and staff's forbids are forbidden; staff's fixes are fixed.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 
 from mentoring.find import criteria_for
 from mentoring.matching import CategoryRule
@@ -94,6 +95,19 @@ def mentor_enrollments():
         .filter(open_places__gt=0)
         .order_by("created_at", "pk")
     )
+
+
+def find_member(enrollments, text: str) -> list[int]:
+    """The user ids of those enrollments whose member `text` names: their email or their full name
+    ("First Last"), ignoring case and extra spaces. At most two: enough to say a name is shared."""
+    wanted = " ".join(text.split())
+    if not wanted:
+        return []
+    named = enrollments.annotate(
+        full_name=Concat("user__profile__first_name", Value(" "), "user__profile__last_name")
+    )
+    found = named.filter(Q(user__email__iexact=wanted) | Q(full_name__iexact=wanted))
+    return list(found.values_list("user_id", flat=True)[:2])
 
 
 def places_in_round(open_places: int, places_per_mentor: int | None) -> int:

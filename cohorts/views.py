@@ -4,7 +4,9 @@ message."""
 import csv
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,13 +14,14 @@ from django.views.decorators.http import require_POST
 
 from cohorts import pool as pools
 from cohorts import services
-from cohorts.forms import OpenRoundForm, PairForm, ParametersForm
+from cohorts.forms import OpenRoundForm, PairForm, ParametersForm, PickPairForm
 from cohorts.models import MatchingRound, RoundStatus
 from mentoring.models import ProgramSettings
 from program.access import staff_required
+from program.figures import program_changed
 from program.reports import safe_cell
 
-PAIRS_PER_PAGE = 100
+PAIRS_PER_PAGE = 50
 
 
 @staff_required
@@ -43,7 +46,35 @@ def round_list(request):
     )
 
 
+# How long "Pool now" is kept at most. Every request and relationship change adds a timeline row,
+# every enrollment change stamps the enrollment and every opt-in adds or removes a row, and any of
+# them counts the pool again at once (the key below); this bounds what changes none of them.
+POOL_CACHE_SECONDS = 300
+
+
 def pool_preview(matching_round) -> dict:
+    """pool_now(), kept in the shared cache: at 100,000 members it reads every mentor's open places,
+    and staff reload a round's page far more often than the pool changes."""
+    opt_ins = matching_round.opt_ins.aggregate(n=Count("pk"), last=Max("pk"))
+    key = "round-pool:" + ":".join(
+        str(part)
+        for part in (
+            matching_round.pk,
+            matching_round.opt_in_only,
+            matching_round.places_per_mentor,
+            opt_ins["n"],
+            opt_ins["last"],
+            *program_changed(),
+        )
+    )
+    found = cache.get(key)
+    if found is None:
+        found = pool_now(matching_round)
+        cache.set(key, found, POOL_CACHE_SECONDS)
+    return found
+
+
+def pool_now(matching_round) -> dict:
     """How many mentees and mentors the round would take now, and the mentors' places."""
     open_places = pools.mentor_enrollments().values_list("open_places", flat=True)
     places = [pools.places_in_round(n, matching_round.places_per_mentor) for n in open_places]
@@ -51,19 +82,6 @@ def pool_preview(matching_round) -> dict:
         "mentees": pools.mentee_enrollments(matching_round).count(),
         "mentors": len(places),
         "places": sum(places),
-    }
-
-
-def pool_members(matching_round) -> dict:
-    """The pool's mentees and mentors by name, for choosing a pair the result did not propose."""
-
-    def named(enrollments):
-        found = [(e.user_id, e.user.profile.full_name) for e in enrollments]
-        return sorted(found, key=lambda member: member[1].lower())
-
-    return {
-        "mentees": named(pools.mentee_enrollments(matching_round).select_related("user__profile")),
-        "mentors": named(pools.mentor_enrollments().select_related("user__profile")),
     }
 
 
@@ -94,7 +112,7 @@ def round_detail(request, pk, form=None):
         "pairs": page_of_pairs,
         "unmatched": matching_round.unmatched.select_related("mentee__profile")[:500],
         "decisions": decisions,
-        "members": pool_members(matching_round) if matching_round.is_editable else None,
+        "pick_form": PickPairForm(),
         "publishes_as": ProgramSettings.current().get_round_publishes_as_display(),
         "staff_section": "rounds",
     }
@@ -154,11 +172,39 @@ def run(request, pk):
     return redirect("cohorts:round", pk=pk)
 
 
-def _decide(request, pk, action, success):
-    get_object_or_404(MatchingRound, pk=pk)
-    form = PairForm(request.POST)
+def _named_pair(matching_round, post) -> tuple[int, int] | str:
+    """The pair the "Fix or forbid any pair" form names (each member by full name or email, found
+    in the round's pool), or what is wrong with it."""
+    form = PickPairForm(post)
     if not form.is_valid():
-        messages.error(request, "Choose a pair from the round.")
+        return "Type the mentee's and the mentor's full name or email."
+    ids = []
+    for role, pool, text in (
+        ("mentee", pools.mentee_enrollments(matching_round), form.cleaned_data["mentee_name"]),
+        ("mentor", pools.mentor_enrollments(), form.cleaned_data["mentor_name"]),
+    ):
+        found = pools.find_member(pool, text)
+        if not found:
+            return f"No {role} in this round's pool is called or has the email “{text}”."
+        if len(found) > 1:
+            return f"More than one {role} in the pool is called “{text}”: type their email."
+        ids.append(found[0])
+    return ids[0], ids[1]
+
+
+def _decide(request, pk, action, success):
+    matching_round = get_object_or_404(MatchingRound, pk=pk)
+    if "mentee_name" in request.POST:
+        pair = _named_pair(matching_round, request.POST)
+    else:
+        form = PairForm(request.POST)
+        pair = (
+            (form.cleaned_data["mentee"], form.cleaned_data["mentor"])
+            if form.is_valid()
+            else "Choose a pair from the round."
+        )
+    if isinstance(pair, str):
+        messages.error(request, pair)
     else:
         _act(
             request,
@@ -166,8 +212,8 @@ def _decide(request, pk, action, success):
             success,
             round_id=pk,
             staff=request.user,
-            mentee_id=form.cleaned_data["mentee"],
-            mentor_id=form.cleaned_data["mentor"],
+            mentee_id=pair[0],
+            mentor_id=pair[1],
         )
     return redirect("cohorts:round", pk=pk)
 

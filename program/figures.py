@@ -90,21 +90,18 @@ def _per_month(queryset, field_name):
 FIGURES_CACHE_SECONDS = 300
 
 
+def program_changed() -> tuple:
+    """What moves whenever requests, relationships or enrollments change (the newest timeline row,
+    the last enrollment stamp) and the day (a pause ending): part of a cached figure's key."""
+    timeline = TimelineEntry.objects.aggregate(last=Max("pk"))["last"]
+    enrollments = Enrollment.objects.aggregate(last=Max("updated_at"))["last"]
+    return timezone.localdate(), timeline, enrollments and enrollments.timestamp()
+
+
 def compute_cached(start: date, end: date) -> Figures:
     """compute(), kept in the shared cache: at 100,000 members it reads every enrollment and every
     choice (seconds), and staff open the dashboard far more often than the program changes."""
-    timeline = TimelineEntry.objects.aggregate(last=Max("pk"))["last"]
-    enrollments = Enrollment.objects.aggregate(last=Max("updated_at"))["last"]
-    key = "program-figures:" + ":".join(
-        str(part)
-        for part in (
-            start,
-            end,
-            timezone.localdate(),
-            timeline,
-            enrollments and enrollments.timestamp(),
-        )
-    )
+    key = "program-figures:" + ":".join(str(part) for part in (start, end, *program_changed()))
     figures = cache.get(key)
     if figures is None:
         figures = compute(start, end)

@@ -2,6 +2,7 @@
 confirmation, the CSV; members get 404, bad input changes nothing."""
 
 import csv
+import html
 import io
 
 import pytest
@@ -110,6 +111,75 @@ def test_fix_forbid_and_remove_through_the_page(staff_client, staff, pair):
     assert not RoundDecision.objects.exists()
     staff_client.post(f"{url}fix/", {"mentee": mentee.pk, "mentor": grace.pk})
     assert RoundDecision.objects.get().kind == "fix"
+
+
+def test_staff_fix_or_forbid_any_pair_by_name_or_email(staff_client, staff, pair):
+    mentee, grace = pair
+    matching_round = ready_round(staff)
+    url = f"/staff/rounds/{matching_round.pk}/"
+
+    response = staff_client.post(
+        f"{url}forbid/", {"mentee_name": " EVE@example.com ", "mentor_name": "grace   hopper"}
+    )
+
+    assert response.status_code == 302
+    decision = RoundDecision.objects.get()
+    assert (decision.kind, decision.mentee, decision.mentor) == ("forbid", mentee, grace)
+
+
+def test_a_name_two_mentors_share_asks_for_the_email(staff_client, staff, pair, make_mentor):
+    make_mentor(2, "Grace", "Hopper", "Sourcing", "Negotiation")
+    matching_round = ready_round(staff)
+
+    response = staff_client.post(
+        f"/staff/rounds/{matching_round.pk}/fix/",
+        {"mentee_name": "eve@example.com", "mentor_name": "Grace Hopper"},
+        follow=True,
+    )
+
+    assert "More than one mentor in the pool is called “Grace Hopper”: type their email." in (
+        response.content.decode()
+    )
+    assert not RoundDecision.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data, said",
+    [
+        ({"mentee_name": "", "mentor_name": "Grace Hopper"}, "Type the mentee's and the mentor's"),
+        ({"mentee_name": "Eve\x00", "mentor_name": "m1@example.com"}, "Type the mentee's"),
+        ({"mentee_name": "x" * 300, "mentor_name": "m1@example.com"}, "Type the mentee's"),
+        (
+            {"mentee_name": "Nobody Here", "mentor_name": "m1@example.com"},
+            "No mentee in this round's pool is called or has the email “Nobody Here”.",
+        ),
+        (
+            # Grace is a mentor, not a mentee of the pool.
+            {"mentee_name": "m1@example.com", "mentor_name": "m1@example.com"},
+            "No mentee in this round's pool is called or has the email “m1@example.com”.",
+        ),
+    ],
+)
+def test_a_named_pair_not_in_the_pool_changes_nothing(staff_client, staff, pair, data, said):
+    matching_round = ready_round(staff)
+
+    response = staff_client.post(f"/staff/rounds/{matching_round.pk}/fix/", data, follow=True)
+
+    assert response.status_code == 200
+    assert said in html.unescape(response.content.decode())
+    assert not RoundDecision.objects.exists()
+
+
+def test_pool_now_counts_again_when_a_mentee_joins_an_opt_in_round(staff_client, staff, pair):
+    mentee, _ = pair
+    matching_round = services.open_round(staff, name="Spring 2027")
+    services.update_parameters(matching_round.pk, staff, opt_in_only=True)
+    url = f"/staff/rounds/{matching_round.pk}/"
+    assert "Mentees</dt><dd>0 " in staff_client.get(url).content.decode()
+
+    services.opt_in(matching_round.pk, mentee)
+
+    assert "Mentees</dt><dd>1 " in staff_client.get(url).content.decode()
 
 
 @pytest.mark.parametrize(

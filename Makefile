@@ -59,6 +59,7 @@ bench: venv
 	$(BIN)/python bench/report_csv.py
 	$(BIN)/python bench/api_sync.py
 	$(BIN)/python bench/cohort.py
+	$(BIN)/python bench/cohort_round.py
 
 # Re-pin every dependency: requirements.in -> requirements.lock (runtime), then
 # requirements-dev.in -> requirements-dev.lock (the same pins plus tests and tooling). uv writes

@@ -180,17 +180,27 @@ def shortlist_page(world):
     return "/shortlist/"
 
 
+COHORT = 500
+
+
 # Issue 16: B (matching rounds). A round with a long name, run (the worker's task, called here), with
 # a forbidden pair among its decisions.
 def round_page(world, which=""):
     from cohorts import services
     from cohorts.models import MatchingRound
+    from cohorts.pool import mentee_enrollments
     from cohorts.tasks import run_round_task
+    from members.models import User
 
     found = MatchingRound.objects.first()
     if found is None:
         name = "Spring 2027 cohort of the Riverside supply-chain leadership programme"
         found = services.open_round(world.staff, name=name)
+        # A cohort: the pool's first mentees opt in (all of them here; in bench/pages.py, 500 of
+        # its 100,000 members' thousands, as a program's call for mentees gathers).
+        services.update_parameters(found.pk, world.staff, opt_in_only=True)
+        for user_id in mentee_enrollments().values_list("user_id", flat=True)[:COHORT]:
+            services.opt_in(found.pk, User(pk=user_id))
         services.forbid_pair(
             found.pk, world.staff, mentee_id=found_mentee(), mentor_id=world.ana.pk
         )

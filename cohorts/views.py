@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from cohorts import pool as pools
 from cohorts import services
 from cohorts.forms import OpenRoundForm, PairForm, ParametersForm, PickPairForm
-from cohorts.models import MatchingRound, RoundStatus
+from cohorts.models import MatchingRound, RoundPair, RoundStatus
 from mentoring.models import ProgramSettings
 from program.access import staff_required
 from program.figures import program_changed
@@ -97,11 +97,15 @@ def _progress_context(matching_round) -> dict:
 @staff_required
 def round_detail(request, pk, form=None):
     matching_round = get_object_or_404(MatchingRound, pk=pk)
-    pairs = matching_round.pairs.select_related(
-        "mentee__profile", "mentor__profile", "request", "relationship"
-    ).order_by("-score", "pk")
+    # The page's ids first (the index by score), then those pairs with their members: the
+    # planner cannot then join every pair of a large round before it sorts.
+    ids = matching_round.pairs.order_by("-score", "pk").values_list("pk", flat=True)
+    page_of_pairs = Paginator(ids, PAIRS_PER_PAGE).get_page(request.GET.get("page"))
+    found = RoundPair.objects.select_related("mentee__profile", "mentor__profile").in_bulk(
+        list(page_of_pairs)
+    )
+    page_of_pairs.object_list = [found[pair_id] for pair_id in page_of_pairs if pair_id in found]
     decisions = matching_round.decisions.select_related("mentee__profile", "mentor__profile")
-    page_of_pairs = Paginator(pairs, PAIRS_PER_PAGE).get_page(request.GET.get("page"))
     decided = {(d.mentee_id, d.mentor_id): d.get_kind_display() for d in decisions}
     for pair in page_of_pairs:
         # A pair staff fixed or forbade since shows that instead of its buttons.
@@ -110,6 +114,9 @@ def round_detail(request, pk, form=None):
         "form": form or ParametersForm(instance=matching_round),
         "pool": pool_preview(matching_round),
         "pairs": page_of_pairs,
+        "published": matching_round.status == RoundStatus.PUBLISHED,
+        "editable": matching_round.is_editable,
+        "decide_label": "Published" if matching_round.status == RoundStatus.PUBLISHED else "Decide",
         "unmatched": matching_round.unmatched.select_related("mentee__profile")[:500],
         "decisions": decisions,
         "pick_form": PickPairForm(),

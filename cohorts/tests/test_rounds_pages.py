@@ -284,3 +284,29 @@ def test_a_member_finds_no_round_pages(client, outsider, staff, pair, method, ur
 @pytest.mark.parametrize(("method", "url"), ROUND_URLS[1:])
 def test_an_unknown_round_is_not_found(staff_client, method, url, pk):
     assert getattr(staff_client, method)(url.format(pk=pk)).status_code == 404
+
+
+def test_the_pairs_come_a_page_at_a_time_best_first(
+    staff_client, staff, pair, make_mentor, make_member, option, monkeypatch
+):
+    make_mentor(2, "Alan", "Turing", "Sourcing", "Team Building")
+    other = make_member("bo@example.com", "Bo", "Lind", organization="Harbor")
+    enroll(
+        other,
+        "mentee",
+        option_ids=[option("Areas of Professional Experience", "Sourcing").pk],
+        statement="Sourcing.",
+    )
+    matching_round = ready_round(staff)
+    best, second = matching_round.pairs.order_by("-score", "pk")
+    monkeypatch.setattr("cohorts.views.PAIRS_PER_PAGE", 1)
+    url = f"/staff/rounds/{matching_round.pk}/"
+
+    first_page = staff_client.get(url).content.decode()
+    second_page = staff_client.get(url, {"page": "2"}).content.decode()
+    past_the_end = staff_client.get(url, {"page": "99999999999999999999"})
+
+    assert f'name="mentee" value="{best.mentee_id}"' in first_page
+    assert f'name="mentee" value="{second.mentee_id}"' not in first_page
+    assert f'name="mentee" value="{second.mentee_id}"' in second_page
+    assert past_the_end.status_code == 200

@@ -6,6 +6,7 @@ import html
 import io
 
 import pytest
+from django.test import Client
 
 from cohorts import services
 from cohorts.models import MatchingRound, RoundDecision, RoundStatus
@@ -310,3 +311,29 @@ def test_the_pairs_come_a_page_at_a_time_best_first(
     assert f'name="mentee" value="{second.mentee_id}"' not in first_page
     assert f'name="mentee" value="{second.mentee_id}"' in second_page
     assert past_the_end.status_code == 200
+
+
+def test_the_mentee_sees_why_the_program_proposed_their_request(staff, pair):
+    mentee, _ = pair
+    services.publish_round(ready_round(staff).pk, staff)
+    member = Client()
+    member.force_login(mentee)
+
+    page = html.unescape(member.get("/relationships/").content.decode())
+
+    assert "Your pending requests (1)" in page
+    assert "Proposed by the program's matching round “Spring 2027” (match" in page
+
+
+def test_a_published_opt_in_round_says_who_was_in_it(staff_client, staff, pair):
+    mentee, _ = pair
+    matching_round = services.open_round(staff, name="Spring 2027")
+    services.update_parameters(matching_round.pk, staff, opt_in_only=True)
+    services.opt_in(matching_round.pk, mentee)
+    services.run_round(matching_round.pk, staff)
+    run_round_task.call(matching_round.pk)
+    services.publish_round(matching_round.pk, staff)
+
+    page = staff_client.get(f"/staff/rounds/{matching_round.pk}/").content.decode()
+
+    assert "<dt>Mentees</dt><dd>Only those who opted in (1)</dd>" in page

@@ -375,6 +375,9 @@ TASKS_RERUN_WHEN_STRANDED = [
     "notifications.tasks.prune",
     "mentoring.tasks.build_search_index",
     "program.import_tasks.run_import_task",
+    # A round's run writes its result only while it is the round's current run, in one
+    # transaction: a second run of the same run number replaces nothing twice.
+    "cohorts.tasks.run_round_task",
 ]
 
 # Issue 15: webhooks (notifications/webhooks.py): their own queue and workers, so a slow receiver

@@ -455,3 +455,27 @@ def test_a_proposed_pair_sharing_no_criteria_says_so_instead_of_a_zero_percent_m
     assert (
         nothing == "Proposed by the program's matching round “Autumn” (no criteria in common yet)"
     )
+
+
+def test_a_run_whose_worker_died_is_run_again_by_the_sweep_and_finishes(cohort, staff, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications import worker
+    from notifications.tests.helpers import run_worker
+
+    settings.TASK_LEASE = 3600
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        matching_round = services.run_round(services.open_round(staff, name="Spring").pk, staff)
+        task = DBTaskResult.objects.get(task_path="cohorts.tasks.run_round_task")
+        task.claim("killed-worker")
+
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        assert worker.fail_stranded_tasks() == 1
+        run_worker("default")
+
+    matching_round.refresh_from_db()
+    assert matching_round.status == RoundStatus.READY
+    assert matching_round.matched == matching_round.pairs.count() > 0
+    again = DBTaskResult.objects.exclude(pk=task.pk).get(task_path="cohorts.tasks.run_round_task")
+    assert again.args_kwargs["args"] == [matching_round.pk, matching_round.run]

@@ -115,20 +115,10 @@ def overview(request):
         .filter(user=me, role=Role.MENTEE)
         .exists(),
         "shortlist_most": ShortlistEntry.MAX_SHORTLIST,
-        "rounds_to_join": _rounds_to_join(),
     }
     feed, _ = CalendarFeed.objects.get_or_create(user=me)
     context["feed_url"] = request.build_absolute_uri(reverse("mentoring:feed", args=[feed.token]))
     return render(request, "mentoring/relationships.html", context)
-
-
-def _rounds_to_join() -> bool:
-    """Whether a matching round is open for mentees to join (the link to Matching rounds)."""
-    # Imported here: cohorts builds on mentoring, and this link is the one place mentoring
-    # points back at it.
-    from cohorts.models import MatchingRound
-
-    return MatchingRound.objects.open_for_opt_in().exists()
 
 
 def _act(request, action, *args, **kwargs):

@@ -457,6 +457,8 @@ def test_a_proposed_pair_sharing_no_criteria_says_so_instead_of_a_zero_percent_m
     )
 
 
+# The worker's own transactions must see the task: committed rows, as in notifications' tests.
+@pytest.mark.django_db(transaction=True)
 def test_a_run_whose_worker_died_is_run_again_by_the_sweep_and_finishes(cohort, staff, settings):
     from django_tasks_db.models import DBTaskResult
 

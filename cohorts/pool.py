@@ -12,7 +12,8 @@ themselves and staff's forbids are forbidden; staff's fixes are fixed.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Value
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Value
 from django.db.models.functions import Concat
 
 from mentoring.find import criteria_for
@@ -24,6 +25,7 @@ from mentoring.models import (
     Role,
     ShortlistEntry,
 )
+from program.figures import program_changed
 
 
 @dataclass
@@ -113,6 +115,45 @@ def find_member(enrollments, text: str) -> list[int]:
 def places_in_round(open_places: int, places_per_mentor: int | None) -> int:
     """A mentor's places in a round: never more than their open places."""
     return open_places if places_per_mentor is None else min(open_places, places_per_mentor)
+
+
+# How long "Pool now" is kept at most. Every request and relationship change adds a timeline row,
+# every enrollment change stamps the enrollment and every opt-in adds or removes a row, and any of
+# them counts the pool again at once (the key below); this bounds what changes none of them.
+POOL_CACHE_SECONDS = 300
+
+
+def preview(matching_round) -> dict:
+    """counts(), kept in the shared cache: at 100,000 members it reads every mentor's open places,
+    and staff reload a round's page far more often than the pool changes."""
+    opt_ins = matching_round.opt_ins.aggregate(n=Count("pk"), last=Max("pk"))
+    key = "round-pool:" + ":".join(
+        str(part)
+        for part in (
+            matching_round.pk,
+            matching_round.opt_in_only,
+            matching_round.places_per_mentor,
+            opt_ins["n"],
+            opt_ins["last"],
+            *program_changed(),
+        )
+    )
+    found = cache.get(key)
+    if found is None:
+        found = counts(matching_round)
+        cache.set(key, found, POOL_CACHE_SECONDS)
+    return found
+
+
+def counts(matching_round) -> dict:
+    """How many mentees and mentors the round would take now, and the mentors' places."""
+    open_places = mentor_enrollments().values_list("open_places", flat=True)
+    places = [places_in_round(n, matching_round.places_per_mentor) for n in open_places]
+    return {
+        "mentees": mentee_enrollments(matching_round).count(),
+        "mentors": len(places),
+        "places": sum(places),
+    }
 
 
 def choices_of(enrollment_ids, category_of) -> dict[int, dict[int, set[int]]]:

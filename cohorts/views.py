@@ -4,9 +4,7 @@ message."""
 import csv
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +16,6 @@ from cohorts.forms import OpenRoundForm, PairForm, ParametersForm, PickPairForm
 from cohorts.models import MatchingRound, RoundPair, RoundStatus
 from mentoring.models import ProgramSettings
 from program.access import staff_required
-from program.figures import program_changed
 from program.reports import safe_cell
 
 PAIRS_PER_PAGE = 50
@@ -44,45 +41,6 @@ def round_list(request):
         },
         status=400 if form.errors else 200,
     )
-
-
-# How long "Pool now" is kept at most. Every request and relationship change adds a timeline row,
-# every enrollment change stamps the enrollment and every opt-in adds or removes a row, and any of
-# them counts the pool again at once (the key below); this bounds what changes none of them.
-POOL_CACHE_SECONDS = 300
-
-
-def pool_preview(matching_round) -> dict:
-    """pool_now(), kept in the shared cache: at 100,000 members it reads every mentor's open places,
-    and staff reload a round's page far more often than the pool changes."""
-    opt_ins = matching_round.opt_ins.aggregate(n=Count("pk"), last=Max("pk"))
-    key = "round-pool:" + ":".join(
-        str(part)
-        for part in (
-            matching_round.pk,
-            matching_round.opt_in_only,
-            matching_round.places_per_mentor,
-            opt_ins["n"],
-            opt_ins["last"],
-            *program_changed(),
-        )
-    )
-    found = cache.get(key)
-    if found is None:
-        found = pool_now(matching_round)
-        cache.set(key, found, POOL_CACHE_SECONDS)
-    return found
-
-
-def pool_now(matching_round) -> dict:
-    """How many mentees and mentors the round would take now, and the mentors' places."""
-    open_places = pools.mentor_enrollments().values_list("open_places", flat=True)
-    places = [pools.places_in_round(n, matching_round.places_per_mentor) for n in open_places]
-    return {
-        "mentees": pools.mentee_enrollments(matching_round).count(),
-        "mentors": len(places),
-        "places": sum(places),
-    }
 
 
 def _progress_context(matching_round) -> dict:
@@ -112,7 +70,7 @@ def round_detail(request, pk, form=None):
         pair.decision = decided.get((pair.mentee_id, pair.mentor_id), "")
     context = _progress_context(matching_round) | {
         "form": form or ParametersForm(instance=matching_round),
-        "pool": pool_preview(matching_round),
+        "pool": pools.preview(matching_round),
         "pairs": page_of_pairs,
         "published": matching_round.status == RoundStatus.PUBLISHED,
         "editable": matching_round.is_editable,
